@@ -1,0 +1,198 @@
+#!/bin/bash
+# guest.sh --kernel SERIES [options] TEST...
+#
+# Boots the Debian kernel SERIES (6.1, 6.12) under qemu, loads nothing by
+# itself, and runs each TEST (a bash script in this tree) inside the guest
+# with the module and reader built for that kernel at hand:
+#   COWWATCH_KO   the module built for the guest's kernel
+#   COWWATCH_BIN  the reader, user/cowwatch
+#   COWWATCH_SRC  this source tree (read-only), COWWATCH_KVER, COWWATCH_SERIES
+#   RESULT_DIR    a writable directory whose files come back to the host
+# A test passes when it exits 0 and the kernel log of its run holds no
+# warning, BUG, Oops, panic, lockup, RCU stall or hung task. The verdict
+# travels over a 9p share, not the console; the console is only read for
+# kernel splats. The guest boots with panic_on_warn=1, so a splat ends the
+# boot: the test that was running fails and the rest run in a fresh boot.
+#
+# Options:
+#   --verdicts FILE     also append "PASS|FAIL SERIES TEST" lines to FILE
+#   --no-build          do not (re)build the module and reader first
+#   --module-dir DIR    take cowwatch.ko from DIR instead of build/KVER/kmod
+#   --qemu-timeout S    hard limit for one boot (default: boot allowance plus
+#                       the tests' own limits)
+# A test sets its own time limit (default 120 s) with a line
+# "# guest-timeout: SECONDS".
+set -uo pipefail
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/tests/lib/kernels.sh"
+
+BOOT_ALLOWANCE=90
+DEFAULT_TEST_TIMEOUT=120
+SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
+
+usage() {
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--module-dir DIR] [--qemu-timeout S] TEST..." >&2
+	exit 2
+}
+
+series='' verdicts='' build=1 module_dir='' qemu_timeout=''
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) series=${2-}; shift 2 || usage ;;
+	--verdicts) verdicts=${2-}; shift 2 || usage ;;
+	--no-build) build=0; shift ;;
+	--module-dir) module_dir=${2-}; shift 2 || usage ;;
+	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
+	-h|--help) usage ;;
+	--) shift; break ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+[ -n "$series" ] && [ $# -gt 0 ] || usage
+
+tests=()
+for t in "$@"; do
+	abs=$(realpath -e "$t" 2>/dev/null) || { echo "guest.sh: no such test: $t" >&2; exit 2; }
+	case "$abs" in
+	"$SRC"/*) tests+=("$abs") ;;
+	*) echo "guest.sh: tests must live in $SRC (the guest sees only that tree): $t" >&2; exit 2 ;;
+	esac
+done
+
+failures=0
+verdict() { # verdict PASS|FAIL TEST DETAIL
+	local name=${2#"$SRC"/}
+	echo "$1 [$series] $name${3:+ ($3)}"
+	[ -n "$verdicts" ] && echo "$1 $series $name" >>"$verdicts"
+	[ "$1" = PASS ] || failures=$((failures + 1))
+}
+fail_all() {
+	local t
+	for t in "${tests[@]}"; do verdict FAIL "$t" "$1"; done
+	exit 1
+}
+
+kver=$(kernel_release "$series") && kernel_ready "$series" ||
+	fail_all "kernel $series is not installed: run tests/deps.sh as root"
+
+if [ "$build" = 1 ]; then
+	make -s -C "$SRC" KVER="$kver" test-build >&2 || fail_all "build failed for $kver"
+fi
+[ -n "$module_dir" ] || module_dir="$SRC/build/$kver/kmod"
+module_dir=$(realpath -m "$module_dir")
+case "$module_dir" in
+"$SRC"/*) ;;
+*) fail_all "--module-dir must lie inside $SRC" ;;
+esac
+
+initrd="$SRC/build/initramfs-$kver.cpio.gz"
+if [ ! -s "$initrd" ] || [ "$SRC/tests/lib/guest-init" -nt "$initrd" ] ||
+	[ "$SRC/tests/lib/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$SRC/tests/lib/mkinitramfs.sh" "$kver" "$initrd" || fail_all "initramfs build failed"
+fi
+
+test_timeout() {
+	local t
+	t=$(sed -n 's/^# guest-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+	echo "${t:-$DEFAULT_TEST_TIMEOUT}"
+}
+
+# console_segment LOG IDX: the console lines from test IDX's begin marker up
+# to the next test's begin marker (a splat while unloading after the test, or
+# at power-off, still belongs to it).
+console_segment() {
+	awk -v begin="cowwatch-harness: begin $2 " \
+		'/cowwatch-harness: begin / { on = index($0, begin) > 0 } on' "$1"
+}
+
+show_splat() { # show_splat TEXT: the first splat with some context
+	grep -E -m1 -B3 -A25 "$SPLAT_RE" <<<"$1" | sed 's/^/    | /'
+}
+
+boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest
+	local out=$1 limit=$2
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m 2048 \
+		-nodefaults -no-reboot -display none -monitor none \
+		-serial "file:$out/console.log" \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 sysctl.kernel.hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
+		</dev/null >"$out/qemu.log" 2>&1
+}
+
+mkdir -p "$SRC/build/runs"
+remaining=("${tests[@]}")
+while [ ${#remaining[@]} -gt 0 ]; do
+	out=$(mktemp -d "$SRC/build/runs/$series.XXXXXX")
+	{
+		echo "COWWATCH_SRC='$SRC'"
+		echo "COWWATCH_KVER='$kver'"
+		echo "COWWATCH_SERIES='$series'"
+		echo "COWWATCH_MODULE_DIR='$module_dir'"
+	} >"$out/job.env"
+	limit=${qemu_timeout:-$BOOT_ALLOWANCE}
+	: >"$out/job.tests"
+	for i in "${!remaining[@]}"; do
+		t=${remaining[$i]}
+		echo "$i $(test_timeout "$t") $t" >>"$out/job.tests"
+		[ -n "$qemu_timeout" ] || limit=$((limit + $(test_timeout "$t") + 10))
+	done
+
+	boot "$out" "$limit"
+	qrc=$?
+	console="$out/console.log"
+	[ -f "$console" ] || : >"$console"
+
+	# A splat before any test started is the boot's fault: nothing ran.
+	preamble=$(sed '/cowwatch-harness: begin /,$d' "$console")
+	if grep -qE "$SPLAT_RE" <<<"$preamble"; then
+		show_splat "$preamble"
+		fail_all "kernel splat while booting (log: $console)"
+	fi
+
+	next=()
+	started_any=0
+	for i in "${!remaining[@]}"; do
+		t=${remaining[$i]}
+		if ! grep -q "cowwatch-harness: begin $i " "$console"; then
+			next+=("$t")
+			continue
+		fi
+		started_any=1
+		seg=$(console_segment "$console" "$i")
+		if grep -qE "$SPLAT_RE" <<<"$seg"; then
+			verdict FAIL "$t" "kernel splat; log: $console"
+			show_splat "$seg"
+		elif [ ! -f "$out/$i/status" ]; then
+			if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+				verdict FAIL "$t" "guest hung: no verdict within ${limit}s; log: $console"
+			else
+				verdict FAIL "$t" "guest died without a verdict (qemu exit $qrc); log: $console"
+			fi
+			tail -n 15 "$console" | sed 's/^/    | /'
+		else
+			rc=$(cat "$out/$i/status")
+			secs=$(grep -E "cowwatch-harness: (begin|end) $i " "$console" |
+				sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | awk 'NR==1{b=$1} END{printf "%.1fs", $1-b}')
+			if [ "$rc" = 0 ]; then
+				verdict PASS "$t" "$secs"
+			else
+				why="exit $rc"
+				[ "$rc" = 124 ] && why="timed out after $(test_timeout "$t")s"
+				verdict FAIL "$t" "$why; output: $out/$i/output"
+				tail -n 20 "$out/$i/output" | sed 's/^/    | /'
+			fi
+		fi
+	done
+	if [ "$started_any" = 0 ]; then
+		tail -n 20 "$console" "$out/qemu.log" | sed 's/^/    | /'
+		tests=("${next[@]}")
+		fail_all "the guest ran no test (qemu exit $qrc; log: $console)"
+	fi
+	remaining=("${next[@]}")
+done
+[ "$failures" = 0 ]
