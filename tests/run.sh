@@ -1,0 +1,80 @@
+#!/bin/bash
+# run.sh: every test on every supported kernel (what `make check` runs).
+#   unit tests   tests/unit/*.sh, on the host, no kernel involved
+#   builds       the module for each supported kernel (W=1, sparse: no warnings)
+#   guest tests  tests/guest/*.sh, in a qemu guest of each supported kernel
+#   host tests   tests/host/*.sh (harness self-test, kernel code style)
+# One line per test and kernel, then "N passed, M failed". A kernel that is
+# not installed, or whose guest tests did not all report, counts as failed:
+# nothing is skipped silently. Exit status 0 only when nothing failed.
+set -uo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SRC" || exit 1
+. tests/lib/kernels.sh
+
+mkdir -p build
+rm -rf build/runs
+verdicts=build/verdicts
+: >"$verdicts"
+
+record() { # record PASS|FAIL NAME [DETAIL]
+	echo "$1 $2${3:+ ($3)}"
+	echo "$1 $2" >>"$verdicts"
+}
+
+run_host_test() { # run_host_test SCRIPT
+	local out start rc
+	start=$(date +%s)
+	out=$("$1" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		record PASS "$1" "$(($(date +%s) - start))s"
+	else
+		record FAIL "$1" "exit $rc"
+		sed 's/^/    | /' <<<"$out"
+	fi
+}
+
+echo "== building the reader"
+if make -s -C user >build/user.log 2>&1; then
+	record PASS "build user/cowwatch"
+else
+	record FAIL "build user/cowwatch"
+	sed 's/^/    | /' build/user.log
+fi
+
+echo "== unit tests"
+for t in tests/unit/*.sh; do run_host_test "$t"; done
+
+guest_tests=(tests/guest/*.sh)
+for s in $SUPPORTED_KERNELS; do
+	echo "== kernel $s"
+	if ! kver=$(kernel_release "$s") || ! kernel_ready "$s"; then
+		record FAIL "kernel $s" "not installed: run tests/deps.sh as root"
+		continue
+	fi
+	if tests/lib/build-module.sh "$kver" "build/$kver"; then
+		record PASS "[$s] build kmod/cowwatch.ko for $kver (W=1, sparse)"
+	else
+		record FAIL "[$s] build kmod/cowwatch.ko for $kver"
+		continue
+	fi
+	before=$(grep -c " $s " "$verdicts")
+	tests/guest.sh --kernel "$s" --no-build --verdicts "$verdicts" "${guest_tests[@]}"
+	reported=$(($(grep -c " $s " "$verdicts") - before))
+	if [ "$reported" -ne "${#guest_tests[@]}" ]; then
+		record FAIL "[$s] guest tests" "only $reported of ${#guest_tests[@]} reported a verdict"
+	fi
+done
+
+echo "== host tests"
+for t in tests/host/*.sh; do run_host_test "$t"; done
+
+passed=$(grep -c '^PASS' "$verdicts")
+failed=$(grep -c '^FAIL' "$verdicts")
+if [ "$failed" -gt 0 ]; then
+	echo "failed:"
+	grep '^FAIL' "$verdicts" | sed 's/^FAIL /  /'
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
