@@ -18,6 +18,7 @@
 #   --verdicts FILE     also append "PASS|FAIL SERIES TEST" lines to FILE
 #   --no-build          do not (re)build the module and reader first
 #   --module-dir DIR    take cowwatch.ko from DIR instead of build/KVER/kmod
+#   --show-output       print each test's output after its verdict
 #   --qemu-timeout S    hard limit for one boot (default: boot allowance plus
 #                       the tests' own limits)
 # A test sets its own time limit (default 120 s) with a line
@@ -32,16 +33,17 @@ DEFAULT_TEST_TIMEOUT=120
 SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
 
 usage() {
-	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--module-dir DIR] [--qemu-timeout S] TEST..." >&2
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] TEST..." >&2
 	exit 2
 }
 
-series='' verdicts='' build=1 module_dir='' qemu_timeout=''
+series='' verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=${2-}; shift 2 || usage ;;
 	--verdicts) verdicts=${2-}; shift 2 || usage ;;
 	--no-build) build=0; shift ;;
+	--show-output) show_output=1; shift ;;
 	--module-dir) module_dir=${2-}; shift 2 || usage ;;
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
 	-h|--help) usage ;;
@@ -175,6 +177,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 			fi
 			tail -n 15 "$console" | sed 's/^/    | /'
 		else
+			[ "$show_output" = 1 ] && cat "$out/$i/output"
 			rc=$(cat "$out/$i/status")
 			secs=$(grep -E "cowwatch-harness: (begin|end) $i " "$console" |
 				sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | awk 'NR==1{b=$1} END{printf "%.1fs", $1-b}')
