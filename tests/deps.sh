@@ -14,6 +14,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils python3
 	# kernel code checks: sparse; checkpatch.pl ships in linux-source
 	sparse linux-source-6.12
+	# DKMS installs (tested by tests/host/dkms.sh)
+	dkms
 )
 
 missing=()

@@ -89,6 +89,7 @@ case "$module_dir" in
 *) fail_all "--module-dir must lie inside $SRC" ;;
 esac
 
+mkdir -p "$SRC/build/runs"
 initrd="$SRC/build/initramfs-$kver.cpio.gz"
 if [ ! -s "$initrd" ] || [ "$SRC/tests/lib/guest-init" -nt "$initrd" ] ||
 	[ "$SRC/tests/lib/mkinitramfs.sh" -nt "$initrd" ]; then
@@ -126,7 +127,6 @@ boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest
 		</dev/null >"$out/qemu.log" 2>&1
 }
 
-mkdir -p "$SRC/build/runs"
 remaining=("${tests[@]}")
 while [ ${#remaining[@]} -gt 0 ]; do
 	out=$(mktemp -d "$SRC/build/runs/$series.XXXXXX")
