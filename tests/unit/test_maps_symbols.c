@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of user/maps.c and user/symbols.c, on the host. Ground truth
+ * for symbols comes from elsewhere: the compiler (a function's own address)
+ * and the dynamic linker (dladdr on a libc function).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "maps.h"
+#include "symbols.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) {							\
+		printf("ok: " __VA_ARGS__);				\
+	} else {							\
+		printf("not ok (%s:%d): ", __FILE__, __LINE__);		\
+		printf(__VA_ARGS__);					\
+		failures++;						\
+	}								\
+	printf("\n");							\
+} while (0)
+
+static int parse_text(const char *text, struct maps *m)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = maps_parse(f, m);
+	fclose(f);
+	return err;
+}
+
+static void test_maps_parse(void)
+{
+	static const char text[] =
+		"55d0c0000000-55d0c0021000 r-xp 00001000 fe:01 1234 /usr/bin/my prog\n"
+		"55d0c1000000-55d0c1042000 rw-p 00000000 00:00 0          [heap]\n"
+		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \n"
+		"7f0000200000-7f0000201000 rw-p 00002000 08:02 99 /tmp/gone (deleted)\n"
+		"7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0 [stack]\n";
+	const struct map_entry *e;
+	struct maps m;
+
+	CHECK(parse_text(text, &m) == 0 && m.count == 5, "five regions parsed");
+	if (m.count != 5)
+		return;
+	e = &m.entries[0];
+	CHECK(e->start == 0x55d0c0000000ULL && e->end == 0x55d0c0021000ULL &&
+	      e->offset == 0x1000 && e->dev_major == 0xfe && e->dev_minor == 1 &&
+	      e->ino == 1234 && !strcmp(e->perms, "r-xp"),
+	      "fields of a file mapping");
+	CHECK(!strcmp(map_entry_name(e), "/usr/bin/my prog"), "path with a space kept whole");
+	CHECK(!strcmp(map_entry_name(&m.entries[1]), "[heap]"), "heap named [heap]");
+	CHECK(!strcmp(map_entry_name(&m.entries[2]), "[anon]"), "anonymous memory named [anon]");
+	CHECK(!strcmp(map_entry_name(&m.entries[3]), "/tmp/gone (deleted)"), "deleted file named as shown");
+	CHECK(maps_find(&m, 0x55d0c0000000ULL) == &m.entries[0], "find: start is inside");
+	CHECK(maps_find(&m, 0x55d0c0020fffULL) == &m.entries[0], "find: last byte is inside");
+	CHECK(maps_find(&m, 0x55d0c0021000ULL) == NULL, "find: end is outside (gap)");
+	CHECK(maps_find(&m, 0x7ffd00020000ULL) == &m.entries[4], "find: last region");
+	CHECK(maps_find(&m, 0x1000) == NULL, "find: below every region");
+	maps_free(&m);
+
+	CHECK(parse_text("zz-10 r-xp 0 00:00 0\n", &m) == -EINVAL, "malformed line is -EINVAL");
+	CHECK(parse_text("2000-1000 r-xp 0 00:00 0\n", &m) == -EINVAL, "end before start is -EINVAL");
+	CHECK(parse_text("1000-3000 r-xp 0 00:00 0\n2000-4000 r-xp 0 00:00 0\n", &m) == -EINVAL,
+	      "overlapping regions are -EINVAL");
+	CHECK(parse_text("", &m) == 0 && m.count == 0, "empty maps is no region");
+	maps_free(&m);
+	CHECK(maps_read_pid(-1, &m) == -ENOENT, "no such process is -ENOENT");
+}
+
+__attribute__((noinline)) int cw_marker_function(int x)
+{
+	return x * 3 + 1;
+}
+
+static void test_symbols(void)
+{
+	uint64_t here = (uint64_t)(uintptr_t)&cw_marker_function + 3;
+	uint64_t libc_fn = (uint64_t)(uintptr_t)&getpid;
+	struct symbolizer *s = symbolizer_new();
+	struct sym_result r, r2;
+	const struct map_entry *e;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct maps m;
+	Dl_info dl;
+	void *anon;
+
+	CHECK(s != NULL, "symbolizer created");
+	CHECK(n > 0, "own executable found");
+	exe[n > 0 ? n : 0] = 0;
+	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(anon != MAP_FAILED, "anonymous page mapped");
+	CHECK(maps_read_pid(getpid(), &m) == 0 && m.count > 0, "own maps read");
+
+	e = maps_find(&m, here);
+	CHECK(e && symbolizer_lookup(s, e, here, &r) == 0, "own function resolved");
+	CHECK(e && r.symbol && !strcmp(r.symbol, "cw_marker_function"), "its name: %s", r.symbol);
+	CHECK(e && r.offset == 3, "its offset: %llu", (unsigned long long)r.offset);
+	CHECK(e && r.dso && !strcmp(r.dso, exe), "its file: %s", r.dso);
+	CHECK(e && symbolizer_lookup(s, e, here, &r2) == 0 && r2.symbol == r.symbol,
+	      "second lookup answered from the site cache");
+
+	CHECK(dladdr((void *)(uintptr_t)libc_fn, &dl) && dl.dli_sname, "dladdr knows getpid");
+	e = maps_find(&m, libc_fn);
+	CHECK(e && symbolizer_lookup(s, e, libc_fn, &r) == 0, "libc function resolved");
+	CHECK(r.symbol && dl.dli_sname &&
+	      dlsym(RTLD_DEFAULT, r.symbol) == (void *)(uintptr_t)libc_fn,
+	      "libc symbol %s is getpid's address (dladdr says %s)", r.symbol, dl.dli_sname);
+	CHECK(r.offset == 0, "at offset 0");
+
+	e = maps_find(&m, (uint64_t)(uintptr_t)anon);
+	CHECK(e && symbolizer_lookup(s, e, (uint64_t)(uintptr_t)anon, &r) == -ENOENT,
+	      "anonymous memory has no DSO");
+
+	maps_free(&m);
+	munmap(anon, 4096);
+	symbolizer_free(s);
+}
+
+int main(void)
+{
+	test_maps_parse();
+	test_symbols();
+	printf("%d failed\n", failures);
+	return failures ? 1 : 0;
+}
