@@ -2,58 +2,26 @@
 /*
  * cowwatch: shows who breaks copy-on-write sharing, live.
  *
- * This is the command-line front end. Watching comes with the kernel
- * module's netlink protocol (kmod/uapi/cowwatch.h).
+ * Entry point: parses the command line, then watches. Watching comes with
+ * the kernel module's netlink protocol (kmod/uapi/cowwatch.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <libmnl/libmnl.h>
-
-#include "uapi/cowwatch.h"
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: cowwatch [options] PID\n"
-		"       cowwatch [options] -- COMMAND [ARGS...]\n"
-		"\n"
-		"Shows which processes break copy-on-write sharing, where and how.\n"
-		"Needs the cowwatch kernel module: insmod kmod/cowwatch.ko\n"
-		"\n"
-		"  -h, --help      show this help and exit\n"
-		"  -V, --version   show the version and exit\n");
-}
-
-static void version(void)
-{
-	printf("cowwatch %s (netlink protocol %d, family \"%s\")\n",
-	       COWWATCH_RELEASE, COWWATCH_GENL_VERSION, COWWATCH_GENL_NAME);
-}
+#include "options.h"
 
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
+	struct options opts;
 
-	while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		case 'V':
-			version();
-			return EXIT_SUCCESS;
-		default:
-			fprintf(stderr, "usage: cowwatch [options] PID | -- COMMAND [ARGS...] (try --help)\n");
-			return 2;
-		}
+	switch (options_parse(argc, argv, &opts, stdout, stderr)) {
+	case OPTIONS_EXIT_OK:
+		return EXIT_SUCCESS;
+	case OPTIONS_USAGE:
+		return 2;
+	case OPTIONS_RUN:
+		break;
 	}
-	fprintf(stderr, "cowwatch: watching is not implemented yet in this build (try --help)\n");
+	fprintf(stderr, "cowwatch: watching is not implemented yet in this build\n");
 	return 2;
 }

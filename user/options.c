@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Parsing the reader's command line. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uapi/cowwatch.h"
+
+#define USAGE_LINE "usage: cowwatch [options] PID | cowwatch [options] -- COMMAND [ARGS...]\n"
+
+static void help(FILE *out)
+{
+	fprintf(out,
+		"usage: cowwatch [options] PID\n"
+		"       cowwatch [options] -- COMMAND [ARGS...]\n"
+		"\n"
+		"Shows which processes break copy-on-write sharing: every page a watched\n"
+		"process copies, zero-fills or reuses on a write fault, attributed to the\n"
+		"process, the memory region and the code that wrote. Watches PID (or the\n"
+		"started COMMAND) and every process it forks, until they have all exited,\n"
+		"the duration ends, or SIGINT/SIGTERM; then prints a summary.\n"
+		"Needs the cowwatch kernel module (modprobe cowwatch, or insmod cowwatch.ko).\n"
+		"\n"
+		"  -i, --interval SECS  refresh the live view every SECS seconds (default 1)\n"
+		"  -d, --duration SECS  stop watching after SECS seconds\n"
+		"      --json           write NDJSON records instead of tables\n"
+		"      --events         also write every event (with --json: one record each)\n"
+		"  -o, --output FILE    write to FILE instead of standard output\n"
+		"      --top N          rows in tables (default 10)\n"
+		"      --no-follow      watch only the given process, not its descendants\n"
+		"  -h, --help           show this help and exit\n"
+		"  -V, --version        show the version and exit\n"
+		"\n"
+		"In command mode cowwatch exits with COMMAND's exit status (128+N if it\n"
+		"was killed by signal N).\n");
+}
+
+static void version(FILE *out)
+{
+	fprintf(out, "cowwatch %s (netlink protocol %d, family \"%s\")\n",
+		COWWATCH_RELEASE, COWWATCH_GENL_VERSION, COWWATCH_GENL_NAME);
+}
+
+/* A positive number of seconds, at most a year. */
+static int parse_seconds(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*v) || *v <= 0 || *v > 366 * 86400.0)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_positive_int(const char *s, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	if (errno || end == s || *end || *v <= 0 || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+enum { OPT_JSON = 256, OPT_EVENTS, OPT_TOP, OPT_NO_FOLLOW };
+
+static enum options_result bad(FILE *err, const char *what, const char *arg)
+{
+	fprintf(err, "cowwatch: %s: '%s'\n" USAGE_LINE, what, arg);
+	return OPTIONS_USAGE;
+}
+
+enum options_result options_parse(int argc, char **argv, struct options *opts,
+				  FILE *out, FILE *err)
+{
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *last_optarg = NULL;
+	long n;
+	int opt;
+
+	*opts = (struct options){ .interval = 1, .follow = true, .top = 10 };
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:i:d:o:hV", longopts, NULL)) != -1) {
+		last_optarg = optarg;
+		switch (opt) {
+		case 'i':
+			if (parse_seconds(optarg, &opts->interval))
+				return bad(err, "bad interval (seconds > 0)", optarg);
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &opts->duration))
+				return bad(err, "bad duration (seconds > 0)", optarg);
+			break;
+		case 'o':
+			opts->output = optarg;
+			break;
+		case OPT_JSON:
+			opts->json = true;
+			break;
+		case OPT_EVENTS:
+			opts->events = true;
+			break;
+		case OPT_TOP:
+			if (parse_positive_int(optarg, 100000, &n))
+				return bad(err, "bad --top (a count from 1)", optarg);
+			opts->top = (int)n;
+			break;
+		case OPT_NO_FOLLOW:
+			opts->follow = false;
+			break;
+		case 'h':
+			help(out);
+			return OPTIONS_EXIT_OK;
+		case 'V':
+			version(out);
+			return OPTIONS_EXIT_OK;
+		case ':':
+			return bad(err, "option needs a value", argv[optind - 1]);
+		default:
+			return bad(err, "unknown option", argv[optind - 1]);
+		}
+	}
+
+	/*
+	 * getopt stops at "--" and skips it: what follows is the command
+	 * (unless that "--" was the value of an option, as in -o --).
+	 */
+	if (optind > 1 && !strcmp(argv[optind - 1], "--") &&
+	    argv[optind - 1] != last_optarg) {
+		if (optind >= argc)
+			return bad(err, "no command after", "--");
+		opts->command = &argv[optind];
+		return OPTIONS_RUN;
+	}
+	if (optind >= argc) {
+		fprintf(err, "cowwatch: no PID and no command given\n" USAGE_LINE);
+		return OPTIONS_USAGE;
+	}
+	if (optind + 1 < argc)
+		return bad(err, "one PID only; to start a command put -- before it", argv[optind + 1]);
+	if (parse_positive_int(argv[optind], INT_MAX, &n))
+		return bad(err, "not a process id", argv[optind]);
+	opts->pid = (pid_t)n;
+	return OPTIONS_RUN;
+}
