@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of user/json.c and user/spawn.c. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "spawn.h"
+
+static int failures;
+
+static void report(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf(ok ? "ok: " : "not ok: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+static void expect_json(const char *in, const char *want, const char *what)
+{
+	char buf[256] = { 0 };
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+
+	json_string(f, in);
+	fclose(f);
+	report(!strcmp(buf, want), "json %s: %s", what, buf);
+}
+
+static void test_json(void)
+{
+	expect_json("python3", "\"python3\"", "plain");
+	expect_json("a\"b\\c", "\"a\\\"b\\\\c\"", "quote and backslash");
+	expect_json("l1\nl2\t\x01\x7f", "\"l1\\nl2\\t\\u0001\\u007f\"", "control characters");
+	expect_json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x84", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x84\"",
+		    "valid UTF-8 kept");
+	expect_json("bad\xff\xc3", "\"bad\\ufffd\\ufffd\"", "invalid bytes replaced");
+	expect_json("\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong form replaced");
+	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "surrogate replaced");
+	expect_json("", "\"\"", "empty");
+}
+
+static int run(char *const argv[], int release, int *code)
+{
+	struct spawned c;
+	int err, status;
+
+	err = spawn_held(argv, &c);
+	if (err)
+		return err;
+	if (!release) {
+		spawn_abort(&c);
+		return 0;
+	}
+	err = spawn_release(&c);
+	if (waitpid(c.pid, &status, 0) != c.pid)
+		return -errno;
+	*code = exit_code_of(status);
+	return err;
+}
+
+static void test_spawn(void)
+{
+	char *ok_cmd[] = { "sh", "-c", "exit 7", NULL };
+	char *sig_cmd[] = { "sh", "-c", "kill -TERM $$", NULL };
+	char *missing[] = { "/nonexistent/cowwatch-test", NULL };
+	char *held[] = { "sh", "-c", "echo must-not-run; exit 0", NULL };
+	int code = -1, err;
+
+	err = run(ok_cmd, 1, &code);
+	report(err == 0 && code == 7, "command's exit status passes through (%d)", code);
+	err = run(sig_cmd, 1, &code);
+	report(err == 0 && code == 128 + SIGTERM, "killed by SIGTERM is 143 (%d)", code);
+	err = run(missing, 1, &code);
+	report(err == -ENOENT && code == 127, "exec failure is -ENOENT (%d), exit 127 (%d)", err, code);
+	report(run(held, 0, &code) == 0, "a held child that is aborted never runs (no output above)");
+}
+
+int main(void)
+{
+	test_json();
+	test_spawn();
+	printf("%d failed\n", failures);
+	return failures ? 1 : 0;
+}
