@@ -74,7 +74,8 @@ static void test_spawn(void)
 	char *ok_cmd[] = { "sh", "-c", "exit 7", NULL };
 	char *sig_cmd[] = { "sh", "-c", "kill -TERM $$", NULL };
 	char *missing[] = { "/nonexistent/cowwatch-test", NULL };
-	char *held[] = { "sh", "-c", "echo must-not-run; exit 0", NULL };
+	char marker[64];
+	char *held[] = { "sh", "-c", "touch \"$0\"", marker, NULL };
 	int code = -1, err;
 
 	err = run(ok_cmd, 1, &code);
@@ -83,7 +84,11 @@ static void test_spawn(void)
 	report(err == 0 && code == 128 + SIGTERM, "killed by SIGTERM is 143 (%d)", code);
 	err = run(missing, 1, &code);
 	report(err == -ENOENT && code == 127, "exec failure is -ENOENT (%d), exit 127 (%d)", err, code);
-	report(run(held, 0, &code) == 0, "a held child that is aborted never runs (no output above)");
+	snprintf(marker, sizeof(marker), "/tmp/cowwatch-spawn-test.%d", (int)getpid());
+	unlink(marker);
+	report(run(held, 0, &code) == 0 && access(marker, F_OK) != 0 && errno == ENOENT,
+	       "a held child that is aborted never runs its command");
+	unlink(marker);
 }
 
 int main(void)
