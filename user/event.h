@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the reader knows of one fault and of one exited process, decoded
+ * from the module's netlink messages (proto.c) and aggregated by procs.c.
+ */
+#ifndef COWWATCH_EVENT_H
+#define COWWATCH_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "uapi/cowwatch.h"
+
+#define CW_COMM_LEN 16
+
+struct cw_event {
+	pid_t pid;		/* process id in the reader's namespace */
+	uint32_t tgid, tid;	/* initial namespace */
+	char comm[CW_COMM_LEN];
+	uint64_t addr;		/* page-aligned faulting address */
+	uint64_t ip;		/* user instruction pointer; 0: unknown/remote */
+	uint32_t outcome;	/* enum cowwatch_outcome */
+	uint32_t page_size;
+	uint64_t time_ns;
+	uint32_t cpu;
+	uint64_t vm_start, vm_end, vm_flags;
+	uint32_t dev;		/* kernel's new_encode_dev() */
+	uint64_t ino;		/* 0: anonymous */
+	uint32_t flags;		/* COWWATCH_EVF_* */
+};
+
+struct cw_exit {
+	pid_t pid;
+	uint32_t tgid;
+	uint64_t counts[__COWWATCH_OUT_MAX];	/* exact, from the kernel */
+};
+
+/* Outcome names as in the JSON output; NULL for unknown values. */
+const char *cw_outcome_name(uint32_t outcome);
+/* Did this outcome make a new page (break sharing)? */
+bool cw_outcome_copies(uint32_t outcome);
+
+#endif /* COWWATCH_EVENT_H */

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The reader's table of watched processes and their attribution. */
+#include "procs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BUCKETS (sizeof(((struct proc_table *)0)->buckets) / sizeof(struct proc *))
+/* A missing region or code address re-reads a live process's maps, at most this often. */
+#define MAPS_REREAD_NS 100000000ULL
+#define BASE_PAGE 4096ULL
+
+struct maps_ref {
+	unsigned int refs;
+	struct maps m;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void maps_ref_put(struct maps_ref *r)
+{
+	if (r && --r->refs == 0) {
+		maps_free(&r->m);
+		free(r);
+	}
+}
+
+static struct maps_ref *maps_ref_read(pid_t pid)
+{
+	struct maps_ref *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	if (maps_read_pid(pid, &r->m)) {
+		free(r);
+		return NULL;
+	}
+	r->refs = 1;
+	return r;
+}
+
+static void reread_maps(struct proc *p)
+{
+	struct maps_ref *r;
+	uint64_t now = now_ns();
+
+	if (p->exited || (p->maps_read_ns && now - p->maps_read_ns < MAPS_REREAD_NS))
+		return;
+	p->maps_read_ns = now;
+	r = maps_ref_read(p->pid);
+	if (!r)
+		return;
+	maps_ref_put(p->maps);
+	p->maps = r;
+}
+
+int procs_init(struct proc_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->sym = symbolizer_new();
+	return t->sym ? 0 : -ENOMEM;
+}
+
+static void proc_free(struct proc *p)
+{
+	free(p->regions);
+	free(p->sites);
+	maps_ref_put(p->maps);
+	free(p);
+}
+
+void procs_free(struct proc_table *t)
+{
+	for (size_t i = 0; i < BUCKETS; i++) {
+		while (t->buckets[i]) {
+			struct proc *p = t->buckets[i];
+
+			t->buckets[i] = p->next;
+			proc_free(p);
+		}
+	}
+	for (size_t i = 0; i < t->nnames; i++)
+		free(t->names[i]);
+	free(t->names);
+	symbolizer_free(t->sym);
+	memset(t, 0, sizeof(*t));
+}
+
+struct proc *procs_find(const struct proc_table *t, pid_t pid)
+{
+	struct proc *p;
+
+	for (p = t->buckets[(unsigned int)pid % BUCKETS]; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* Reads comm and ppid of a live process; leaves them alone otherwise. */
+static void read_stat(struct proc *p)
+{
+	char path[64], buf[512], *close_paren;
+	FILE *f;
+	size_t n;
+	int ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* "pid (comm) state ppid": comm may hold spaces and parentheses. */
+	close_paren = strrchr(buf, ')');
+	if (!close_paren || !strchr(buf, '('))
+		return;
+	if (sscanf(close_paren + 1, " %*c %d", &ppid) == 1)
+		p->ppid = ppid;
+	*close_paren = 0;
+	snprintf(p->comm, sizeof(p->comm), "%s", strchr(buf, '(') + 1);
+}
+
+static struct proc *proc_new(struct proc_table *t, pid_t pid)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+	size_t b = (unsigned int)pid % BUCKETS;
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->next = t->buckets[b];
+	t->buckets[b] = p;
+	t->count++;
+	return p;
+}
+
+struct proc *procs_get(struct proc_table *t, pid_t pid)
+{
+	struct proc *p = procs_find(t, pid);
+
+	if (p)
+		return p;
+	p = proc_new(t, pid);
+	if (!p)
+		return NULL;
+	read_stat(p);
+	reread_maps(p);
+	return p;
+}
+
+void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm)
+{
+	struct proc *pp = procs_get(t, parent);
+	struct proc *c = procs_find(t, child);
+
+	if (!c)
+		c = proc_new(t, child);
+	if (!c)
+		return;
+	c->ppid = parent;
+	if (comm)
+		snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	else if (pp)
+		memcpy(c->comm, pp->comm, sizeof(c->comm));
+	/* Until it execs, the child's memory map is its parent's. */
+	if (pp && pp->maps && !c->maps) {
+		c->maps = pp->maps;
+		c->maps->refs++;
+		c->maps_read_ns = pp->maps_read_ns;
+	}
+}
+
+void procs_exec(struct proc_table *t, pid_t pid)
+{
+	struct proc *p = procs_get(t, pid);
+
+	if (!p)
+		return;
+	maps_ref_put(p->maps);
+	p->maps = NULL;
+	p->maps_read_ns = 0;
+	read_stat(p);
+	reread_maps(p);
+}
+
+static const char *intern(struct proc_table *t, const char *name)
+{
+	char *copy;
+
+	for (size_t i = 0; i < t->nnames; i++)
+		if (!strcmp(t->names[i], name))
+			return t->names[i];
+	if (t->nnames == t->cap_names) {
+		size_t cap = t->cap_names ? t->cap_names * 2 : 32;
+		char **n = realloc(t->names, cap * sizeof(*n));
+
+		if (!n)
+			return "[?]";
+		t->names = n;
+		t->cap_names = cap;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return "[?]";
+	t->names[t->nnames++] = copy;
+	return copy;
+}
+
+/* The snapshot entry for the faulting region of @ev, if the snapshot has it. */
+static const struct map_entry *event_region(const struct proc *p, const struct cw_event *ev)
+{
+	const struct map_entry *e;
+
+	if (!p->maps)
+		return NULL;
+	e = maps_find(&p->maps->m, ev->addr);
+	if (e && e->ino == ev->ino)
+		return e;
+	/* A region grown since the snapshot (the heap) still starts where it did. */
+	e = maps_find(&p->maps->m, ev->vm_start);
+	if (e && e->start == ev->vm_start && e->ino == ev->ino)
+		return e;
+	return NULL;
+}
+
+static const char *region_name(struct proc_table *t, struct proc *p, const struct cw_event *ev)
+{
+	const struct map_entry *e = event_region(p, ev);
+	char buf[64];
+
+	if (!e) {
+		reread_maps(p);
+		e = event_region(p, ev);
+	}
+	if (e)
+		return intern(t, map_entry_name(e));
+	if (!ev->ino)
+		return "[anon]";
+	/* The kernel's dev is new_encode_dev(): minor bits around the major. */
+	snprintf(buf, sizeof(buf), "[file %x:%x inode %llu]", (ev->dev & 0xfff00) >> 8,
+		 (ev->dev & 0xff) | ((ev->dev >> 12) & 0xfff00), (unsigned long long)ev->ino);
+	return intern(t, buf);
+}
+
+static void add_region(struct proc_table *t, struct proc *p, const struct cw_event *ev)
+{
+	const char *name = region_name(t, p, ev);
+	struct region_stat *r;
+
+	for (size_t i = 0; i < p->nregions; i++) {
+		r = &p->regions[i];
+		if (r->start == ev->vm_start && r->name == name) {
+			if (ev->vm_end > r->end)
+				r->end = ev->vm_end;
+			r->pages++;
+			return;
+		}
+	}
+	if (p->nregions == p->cap_regions) {
+		size_t cap = p->cap_regions ? p->cap_regions * 2 : 8;
+
+		r = realloc(p->regions, cap * sizeof(*r));
+		if (!r)
+			return;
+		p->regions = r;
+		p->cap_regions = cap;
+	}
+	p->regions[p->nregions++] = (struct region_stat){
+		.name = name, .start = ev->vm_start, .end = ev->vm_end, .pages = 1,
+	};
+}
+
+static void resolve_site(struct proc_table *t, struct proc *p, uint64_t ip, struct site_stat *s)
+{
+	const struct map_entry *e = NULL;
+	struct sym_result r;
+
+	*s = (struct site_stat){ .dso = "[unknown]", .offset = ip };
+	if (!ip)
+		return;
+	if (p->maps)
+		e = maps_find(&p->maps->m, ip);
+	if (!e) {
+		reread_maps(p);
+		if (p->maps)
+			e = maps_find(&p->maps->m, ip);
+	}
+	if (!e)
+		return;
+	if (symbolizer_lookup(t->sym, e, ip, &r) < 0) {
+		/* Code outside any file: JIT or generated code. */
+		s->dso = "[anon]";
+		return;
+	}
+	s->dso = r.dso;
+	s->symbol = r.symbol;
+	s->offset = r.offset;
+}
+
+static bool same_site(const struct site_stat *a, const struct site_stat *b)
+{
+	if (strcmp(a->dso, b->dso))
+		return false;
+	if (a->symbol || b->symbol)
+		return a->symbol && b->symbol && !strcmp(a->symbol, b->symbol);
+	return a->offset == b->offset;
+}
+
+static void add_site(struct proc_table *t, struct proc *p, uint64_t ip)
+{
+	struct site_stat s, *n;
+
+	resolve_site(t, p, ip, &s);
+	for (size_t i = 0; i < p->nsites; i++) {
+		if (same_site(&p->sites[i], &s)) {
+			p->sites[i].pages++;
+			return;
+		}
+	}
+	if (p->nsites == p->cap_sites) {
+		size_t cap = p->cap_sites ? p->cap_sites * 2 : 8;
+
+		n = realloc(p->sites, cap * sizeof(*n));
+		if (!n)
+			return;
+		p->sites = n;
+		p->cap_sites = cap;
+	}
+	s.pages = 1;
+	/* A site keeps only the symbol: its offset varies from hit to hit. */
+	if (s.symbol)
+		s.offset = 0;
+	p->sites[p->nsites++] = s;
+}
+
+void procs_event(struct proc_table *t, const struct cw_event *ev)
+{
+	struct proc *p = procs_get(t, ev->pid);
+
+	if (!p)
+		return;
+	if (ev->comm[0])
+		memcpy(p->comm, ev->comm, sizeof(p->comm));
+	if (!p->first_ns)
+		p->first_ns = ev->time_ns;
+	p->last_ns = ev->time_ns;
+	if (ev->outcome < __COWWATCH_OUT_MAX)
+		p->ev_counts[ev->outcome]++;
+	if (!cw_outcome_copies(ev->outcome))
+		return;
+	p->ev_copied_bytes += ev->page_size;
+	add_region(t, p, ev);
+	add_site(t, p, ev->ip);
+}
+
+void procs_exit(struct proc_table *t, const struct cw_exit *ex)
+{
+	struct proc *p = procs_get(t, ex->pid);
+
+	if (!p)
+		return;
+	memcpy(p->exit_counts, ex->counts, sizeof(p->exit_counts));
+	p->exited = true;
+}
+
+const uint64_t *proc_counts(const struct proc *p)
+{
+	return p->exited ? p->exit_counts : p->ev_counts;
+}
+
+uint64_t proc_copied_bytes(const struct proc *p)
+{
+	uint64_t bytes = p->ev_copied_bytes;
+
+	if (!p->exited)
+		return bytes;
+	/* Copies whose events were lost: their page size is not known; count base pages. */
+	for (uint32_t o = 0; o < __COWWATCH_OUT_MAX; o++)
+		if (cw_outcome_copies(o) && p->exit_counts[o] > p->ev_counts[o])
+			bytes += (p->exit_counts[o] - p->ev_counts[o]) * BASE_PAGE;
+	return bytes;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct proc *pa = *(struct proc *const *)a, *pb = *(struct proc *const *)b;
+	uint64_t x = proc_copied_bytes(pa), y = proc_copied_bytes(pb);
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
+}
+
+struct proc **procs_sorted(const struct proc_table *t, size_t *n)
+{
+	struct proc **v = malloc((t->count ? t->count : 1) * sizeof(*v));
+	size_t k = 0;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < BUCKETS; i++)
+		for (struct proc *p = t->buckets[i]; p; p = p->next)
+			v[k++] = p;
+	qsort(v, k, sizeof(*v), by_bytes);
+	*n = k;
+	return v;
+}
+
+static int region_by_pages(const void *a, const void *b)
+{
+	const struct region_stat *x = a, *y = b;
+
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static int site_by_pages(const void *a, const void *b)
+{
+	const struct site_stat *x = a, *y = b;
+
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	return strcmp(x->dso, y->dso);
+}
+
+void proc_sort_details(struct proc *p)
+{
+	if (p->nregions)
+		qsort(p->regions, p->nregions, sizeof(*p->regions), region_by_pages);
+	if (p->nsites)
+		qsort(p->sites, p->nsites, sizeof(*p->sites), site_by_pages);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The reader's table of watched processes: per process, what each outcome
+ * counted, which regions were copied and which code copied them. Regions
+ * and code are named from a maps snapshot that a child inherits from its
+ * parent at fork, so a process that lived only milliseconds is named as
+ * well as a long-lived one.
+ */
+#ifndef COWWATCH_PROCS_H
+#define COWWATCH_PROCS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "maps.h"
+#include "symbols.h"
+
+struct region_stat {
+	const char *name;	/* owned by the table */
+	uint64_t start, end;
+	uint64_t pages;		/* copies made in it */
+};
+
+struct site_stat {
+	const char *dso;	/* "[anon]", "[unknown]" or a path */
+	const char *symbol;	/* NULL: see offset */
+	uint64_t offset;	/* without a symbol: address in the DSO */
+	uint64_t pages;
+};
+
+struct maps_ref;
+
+struct proc {
+	pid_t pid, ppid;	/* ppid 0: not known */
+	char comm[CW_COMM_LEN];
+	uint64_t ev_counts[__COWWATCH_OUT_MAX];		/* seen as events */
+	uint64_t exit_counts[__COWWATCH_OUT_MAX];	/* kernel's, at exit */
+	bool exited;
+	uint64_t ev_copied_bytes;
+	struct region_stat *regions;
+	size_t nregions, cap_regions;
+	struct site_stat *sites;
+	size_t nsites, cap_sites;
+	struct maps_ref *maps;
+	uint64_t maps_read_ns;	/* when the snapshot was last read */
+	uint64_t first_ns, last_ns;
+	uint64_t tick_bytes;	/* copied bytes at the last live refresh */
+	double rate;		/* copied bytes per second, last interval */
+	struct proc *next;	/* hash chain */
+};
+
+struct proc_table {
+	struct proc *buckets[1024];
+	size_t count;
+	struct symbolizer *sym;
+	char **names;		/* interned region names */
+	size_t nnames, cap_names;
+};
+
+int procs_init(struct proc_table *t);
+void procs_free(struct proc_table *t);
+
+/* The process @pid, created (with a maps snapshot if it is alive) if new. */
+struct proc *procs_get(struct proc_table *t, pid_t pid);
+struct proc *procs_find(const struct proc_table *t, pid_t pid);
+
+/* @child was forked by @parent: it starts with the parent's memory map. */
+void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm);
+/* @pid exec'd: its memory map is new. */
+void procs_exec(struct proc_table *t, pid_t pid);
+void procs_event(struct proc_table *t, const struct cw_event *ev);
+void procs_exit(struct proc_table *t, const struct cw_exit *ex);
+
+/* Final counts: the kernel's exact ones after exit, else the events'. */
+const uint64_t *proc_counts(const struct proc *p);
+/* Bytes of new memory the process's faults made (copy, zero, file, ksm). */
+uint64_t proc_copied_bytes(const struct proc *p);
+
+/* All processes, most copied bytes first; free() the array. */
+struct proc **procs_sorted(const struct proc_table *t, size_t *n);
+/* Sorts a process's regions and sites, most copied pages first. */
+void proc_sort_details(struct proc *p);
+
+#endif /* COWWATCH_PROCS_H */
