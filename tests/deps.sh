@@ -12,8 +12,8 @@ PACKAGES=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# guest harness
 	qemu-system-x86 busybox-static cpio kmod xz-utils python3
-	# reader unit tests
-	valgrind
+	# reader unit tests: valgrind; the decoder's fuzzer: clang's libFuzzer
+	valgrind clang libclang-rt-14-dev
 	# kernel code checks: sparse; checkpatch.pl ships in linux-source
 	sparse linux-source-6.12
 	# DKMS installs (tested by tests/host/dkms.sh)

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: any byte string handed to the notification decoder
+ * (user/proto.c) must neither crash nor read out of bounds; what it
+ * decodes must be in range.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+static void on_event(void *ctx, const struct cw_event *ev)
+{
+	(void)ctx;
+	if (ev->pid <= 0 || ev->outcome > COWWATCH_OUT_MAX || strlen(ev->comm) >= CW_COMM_LEN)
+		abort();
+}
+
+static void on_exit_msg(void *ctx, const struct cw_exit *ex)
+{
+	(void)ctx;
+	if (ex->pid <= 0)
+		abort();
+}
+
+static const struct cw_handlers handlers = { on_event, on_exit_msg, NULL };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cw_stream st = { .family = 0x1d };
+	/* Netlink buffers are 4-byte aligned; give the decoder an aligned copy. */
+	void *buf = malloc(size ? size : 1);
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	cw_proto_decode(&st, buf, size, &handlers, NULL);
+	free(buf);
+	return 0;
+}

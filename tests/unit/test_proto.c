@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of user/proto.c with netlink messages built here the way the
+ * module builds them (kmod/netlink.c), then broken in the ways a reader
+ * must survive. With an argument DIR it also writes its messages there as
+ * seeds for the fuzzer (tests/fuzz/).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "proto.h"
+
+#define FAMILY 0x1d
+
+static int failures;
+static const char *seed_dir;
+static int seed_no;
+
+static void report(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf(ok ? "ok: " : "not ok: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+struct seen {
+	struct cw_event ev[8];
+	int nev;
+	struct cw_exit ex[4];
+	int nex;
+	int gone;
+};
+
+static void on_event(void *ctx, const struct cw_event *ev)
+{
+	struct seen *s = ctx;
+
+	if (s->nev < 8)
+		s->ev[s->nev] = *ev;
+	s->nev++;
+}
+
+static void on_exit_msg(void *ctx, const struct cw_exit *ex)
+{
+	struct seen *s = ctx;
+
+	if (s->nex < 4)
+		s->ex[s->nex] = *ex;
+	s->nex++;
+}
+
+static void on_gone(void *ctx)
+{
+	((struct seen *)ctx)->gone++;
+}
+
+static const struct cw_handlers handlers = { on_event, on_exit_msg, on_gone };
+
+static struct nlmsghdr *put_msg(char *buf, uint8_t cmd, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = FAMILY;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = COWWATCH_GENL_VERSION;
+	mnl_attr_put_u32(nlh, COWWATCH_A_SEQ, seq);
+	return nlh;
+}
+
+static void put_event(struct nlmsghdr *nlh, uint32_t pid, uint32_t outcome, uint64_t addr)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+
+	mnl_attr_put_u32(nlh, COWWATCH_EV_TGID, pid + 1000);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_TID, pid + 1001);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, pid);
+	mnl_attr_put_strz(nlh, COWWATCH_EV_COMM, "python3");
+	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, addr);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_IP, 0x401234);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, outcome);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_PAGE_SIZE, 4096);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_TIME, 123456789);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_CPU, 1);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_START, addr & ~0xfffffULL);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_END, (addr & ~0xfffffULL) + 0x100000);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_FLAGS, 0x73);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 0x801);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 42);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_FLAGS, 0);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void seed(const void *buf, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	if (!seed_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/seed-%03d", seed_dir, seed_no++);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(buf, 1, len, f);
+		fclose(f);
+	}
+}
+
+static int decode(struct cw_stream *st, struct seen *s, const void *buf, size_t len)
+{
+	seed(buf, len);
+	memset(s, 0, sizeof(*s));
+	return cw_proto_decode(st, buf, len, &handlers, s);
+}
+
+static void test_events(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
+	struct seen s;
+	struct nlattr *nest;
+
+	put_event(nlh, 77, COWWATCH_OUT_COPY, 0x7f0000001000ULL);
+	put_event(nlh, 78, COWWATCH_OUT_ZERO, 0x7f0000002000ULL);
+	mnl_attr_put_u64(nlh, COWWATCH_A_LOST, 5);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 2, "two events in one message");
+	report(s.ev[0].pid == 77 && s.ev[0].tgid == 1077 && s.ev[0].tid == 1078 &&
+	       !strcmp(s.ev[0].comm, "python3") && s.ev[0].addr == 0x7f0000001000ULL &&
+	       s.ev[0].ip == 0x401234 && s.ev[0].outcome == COWWATCH_OUT_COPY &&
+	       s.ev[0].page_size == 4096 && s.ev[0].time_ns == 123456789 && s.ev[0].cpu == 1 &&
+	       s.ev[0].vm_start == 0x7f0000000000ULL && s.ev[0].vm_end == 0x7f0000100000ULL &&
+	       s.ev[0].vm_flags == 0x73 && s.ev[0].dev == 0x801 && s.ev[0].ino == 42,
+	       "every field of the first event");
+	report(s.ev[1].pid == 78 && s.ev[1].outcome == COWWATCH_OUT_ZERO, "second event");
+	report(st.lost_events == 5 && st.next_seq == 1 && st.lost_messages == 0 && st.events == 2,
+	       "stream: lost 5, next seq 1");
+
+	/* A newer module's unknown attributes are skipped. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 1);
+	mnl_attr_put_u32(nlh, COWWATCH_A_MAX + 5, 1);
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 9);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_REUSE);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_MAX + 3, 7);
+	mnl_attr_nest_end(nlh, nest);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 1 && s.ev[0].pid == 9 &&
+	       s.ev[0].page_size == 4096, "unknown attributes skipped, defaults filled");
+
+	/* Sequence 1 was that one; 4 next means 2 and 3 were dropped. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 4);
+	put_event(nlh, 77, COWWATCH_OUT_COPY, 0x3000);
+	decode(&st, &s, buf, nlh->nlmsg_len);
+	report(s.nev == 1 && st.lost_messages == 2 && st.next_seq == 5,
+	       "a gap in sequence numbers counts lost messages (%llu)",
+	       (unsigned long long)st.lost_messages);
+}
+
+static void test_exit_gone_and_batches(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *a, *b, *c;
+	struct nlattr *nest;
+	struct seen s;
+
+	a = put_msg(buf, COWWATCH_CMD_EXIT, 0);
+	mnl_attr_put_u32(a, COWWATCH_A_PID, 1234);
+	mnl_attr_put_u32(a, COWWATCH_A_TGID, 4321);
+	nest = mnl_attr_nest_start(a, COWWATCH_A_COUNTERS);
+	mnl_attr_put_u64(a, COWWATCH_OUT_COPY + 1, 1000);
+	mnl_attr_put_u64(a, COWWATCH_OUT_REUSE + 1, 3);
+	mnl_attr_put_u64(a, 200, 99);	/* an outcome this reader does not know */
+	mnl_attr_nest_end(a, nest);
+	b = put_msg((char *)a + a->nlmsg_len, COWWATCH_CMD_EVENTS, 1);
+	put_event(b, 5, COWWATCH_OUT_FILE, 0x5000);
+	c = put_msg((char *)b + b->nlmsg_len, COWWATCH_CMD_GONE, 2);
+	report(decode(&st, &s, buf, a->nlmsg_len + b->nlmsg_len + c->nlmsg_len) == 0,
+	       "three messages in one buffer");
+	report(s.nex == 1 && s.ex[0].pid == 1234 && s.ex[0].tgid == 4321 &&
+	       s.ex[0].counts[COWWATCH_OUT_COPY] == 1000 && s.ex[0].counts[COWWATCH_OUT_REUSE] == 3 &&
+	       s.ex[0].counts[COWWATCH_OUT_ZERO] == 0, "exit counters by outcome");
+	report(s.nev == 1 && s.ev[0].outcome == COWWATCH_OUT_FILE, "event between exit and goodbye");
+	report(s.gone == 1 && st.gone, "goodbye seen");
+
+	/* Another family's message in the buffer is not ours to decode. */
+	a = put_msg(buf, COWWATCH_CMD_EVENTS, 3);
+	a->nlmsg_type = FAMILY + 1;
+	put_event(a, 5, COWWATCH_OUT_COPY, 0x5000);
+	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && s.nev == 0, "other family ignored");
+}
+
+static void test_malformed(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct seen s;
+	size_t full;
+
+	/* An event without a pid, then a good one. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
+	mnl_attr_nest_end(nlh, nest);
+	put_event(nlh, 6, COWWATCH_OUT_COPY, 0x6000);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 1 && s.ev[0].pid == 6 &&
+	       st.malformed == 1, "event without pid refused, the next one kept");
+
+	/* A u64 attribute that holds only 4 bytes. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 1);
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 6);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_ADDR, 0x1000);
+	mnl_attr_nest_end(nlh, nest);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "short u64 refused");
+
+	/* An outcome past the known ones. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 2);
+	put_event(nlh, 6, COWWATCH_OUT_MAX + 1, 0x1000);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "unknown outcome refused");
+
+	/* A comm without its NUL. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 3);
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 6);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
+	mnl_attr_put(nlh, COWWATCH_EV_COMM, 4, "abcd");
+	mnl_attr_nest_end(nlh, nest);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "unterminated comm refused");
+
+	/* An exit without counters, and a message shorter than its genl header. */
+	nlh = put_msg(buf, COWWATCH_CMD_EXIT, 4);
+	mnl_attr_put_u32(nlh, COWWATCH_A_PID, 5);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nex == 0, "exit without counters refused");
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = FAMILY;
+	nlh->nlmsg_len += 2;
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG, "message without genl header refused");
+
+	/* Every truncation of a good message: no crash, never a partial event. */
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 5);
+	put_event(nlh, 6, COWWATCH_OUT_COPY, 0x6000);
+	full = nlh->nlmsg_len;
+	{
+		int partial = 0;
+
+		for (size_t len = 0; len < full; len++) {
+			memset(&s, 0, sizeof(s));
+			cw_proto_decode(&st, buf, len, &handlers, &s);
+			partial += s.nev;
+		}
+		report(partial == 0, "%zu truncations decode no event", full);
+	}
+	/* A length field that claims more than the buffer holds. */
+	nlh->nlmsg_len = 60000;
+	report(decode(&st, &s, buf, full) == -EBADMSG && s.nev == 0, "overlong length field: refused");
+	/* Past 2 GiB: libmnl alone would walk out of the buffer (a fuzzer find). */
+	nlh->nlmsg_len = 0xc6500000u;
+	report(decode(&st, &s, buf, full) == -EBADMSG && s.nev == 0, "length of 3 GiB: refused");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		seed_dir = argv[1];
+	test_events();
+	test_exit_gone_and_batches();
+	test_malformed();
+	printf("%d failed\n", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Decoding cowwatch notifications with libmnl. */
+#include "proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+struct decode_ctx {
+	struct cw_stream *st;
+	const struct cw_handlers *h;
+	void *ctx;
+	int bad;
+};
+
+/* Attribute types and their wire types; MNL_TYPE_UNSPEC: not expected. */
+static const enum mnl_attr_data_type top_types[COWWATCH_A_MAX + 1] = {
+	[COWWATCH_A_PID] = MNL_TYPE_U32,
+	[COWWATCH_A_TGID] = MNL_TYPE_U32,
+	[COWWATCH_A_SEQ] = MNL_TYPE_U32,
+	[COWWATCH_A_LOST] = MNL_TYPE_U64,
+	[COWWATCH_A_EVENT] = MNL_TYPE_NESTED,
+	[COWWATCH_A_COUNTERS] = MNL_TYPE_NESTED,
+};
+
+static const enum mnl_attr_data_type ev_types[COWWATCH_EV_MAX + 1] = {
+	[COWWATCH_EV_TGID] = MNL_TYPE_U32,
+	[COWWATCH_EV_TID] = MNL_TYPE_U32,
+	[COWWATCH_EV_PID] = MNL_TYPE_U32,
+	[COWWATCH_EV_COMM] = MNL_TYPE_NUL_STRING,
+	[COWWATCH_EV_ADDR] = MNL_TYPE_U64,
+	[COWWATCH_EV_IP] = MNL_TYPE_U64,
+	[COWWATCH_EV_OUTCOME] = MNL_TYPE_U32,
+	[COWWATCH_EV_PAGE_SIZE] = MNL_TYPE_U32,
+	[COWWATCH_EV_TIME] = MNL_TYPE_U64,
+	[COWWATCH_EV_CPU] = MNL_TYPE_U32,
+	[COWWATCH_EV_VMA_START] = MNL_TYPE_U64,
+	[COWWATCH_EV_VMA_END] = MNL_TYPE_U64,
+	[COWWATCH_EV_VMA_FLAGS] = MNL_TYPE_U64,
+	[COWWATCH_EV_DEV] = MNL_TYPE_U32,
+	[COWWATCH_EV_INO] = MNL_TYPE_U64,
+	[COWWATCH_EV_FLAGS] = MNL_TYPE_U32,
+};
+
+struct table {
+	const struct nlattr **tb;
+	const enum mnl_attr_data_type *types;
+	unsigned int max;
+};
+
+/*
+ * Keeps each known attribute whose payload has its type's size; unknown
+ * types (a newer module's additions) are skipped, malformed ones fail.
+ */
+static int table_cb(const struct nlattr *attr, void *data)
+{
+	const struct table *t = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type > t->max || t->types[type] == MNL_TYPE_UNSPEC)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(attr, t->types[type]) < 0)
+		return MNL_CB_ERROR;
+	t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static uint32_t u32_or(const struct nlattr *a, uint32_t dflt)
+{
+	return a ? mnl_attr_get_u32(a) : dflt;
+}
+
+static uint64_t u64_or(const struct nlattr *a, uint64_t dflt)
+{
+	return a ? mnl_attr_get_u64(a) : dflt;
+}
+
+static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
+{
+	const struct nlattr *tb[COWWATCH_EV_MAX + 1] = { NULL };
+	struct table t = { tb, ev_types, COWWATCH_EV_MAX };
+	struct cw_event ev;
+
+	if (mnl_attr_parse_nested(nest, table_cb, &t) != MNL_CB_OK)
+		return -EBADMSG;
+	/* Without these an event cannot be attributed or classified. */
+	if (!tb[COWWATCH_EV_PID] || !tb[COWWATCH_EV_OUTCOME] || !tb[COWWATCH_EV_ADDR])
+		return -EBADMSG;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_EV_PID]);
+	ev.tgid = u32_or(tb[COWWATCH_EV_TGID], 0);
+	ev.tid = u32_or(tb[COWWATCH_EV_TID], 0);
+	if (tb[COWWATCH_EV_COMM])
+		snprintf(ev.comm, sizeof(ev.comm), "%s", mnl_attr_get_str(tb[COWWATCH_EV_COMM]));
+	ev.addr = mnl_attr_get_u64(tb[COWWATCH_EV_ADDR]);
+	ev.ip = u64_or(tb[COWWATCH_EV_IP], 0);
+	ev.outcome = mnl_attr_get_u32(tb[COWWATCH_EV_OUTCOME]);
+	ev.page_size = u32_or(tb[COWWATCH_EV_PAGE_SIZE], 4096);
+	ev.time_ns = u64_or(tb[COWWATCH_EV_TIME], 0);
+	ev.cpu = u32_or(tb[COWWATCH_EV_CPU], 0);
+	ev.vm_start = u64_or(tb[COWWATCH_EV_VMA_START], 0);
+	ev.vm_end = u64_or(tb[COWWATCH_EV_VMA_END], 0);
+	ev.vm_flags = u64_or(tb[COWWATCH_EV_VMA_FLAGS], 0);
+	ev.dev = u32_or(tb[COWWATCH_EV_DEV], 0);
+	ev.ino = u64_or(tb[COWWATCH_EV_INO], 0);
+	ev.flags = u32_or(tb[COWWATCH_EV_FLAGS], 0);
+	if (ev.outcome > COWWATCH_OUT_MAX || ev.pid <= 0)
+		return -EBADMSG;
+	d->st->events++;
+	if (d->h->event)
+		d->h->event(d->ctx, &ev);
+	return 0;
+}
+
+static int decode_events(struct decode_ctx *d, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	int err = 0;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(attr) != COWWATCH_A_EVENT)
+			continue;
+		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || decode_event(d, attr))
+			err = -EBADMSG;
+	}
+	return err;
+}
+
+static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
+{
+	struct cw_exit ex;
+	const struct nlattr *c;
+
+	if (!tb[COWWATCH_A_PID] || !tb[COWWATCH_A_COUNTERS])
+		return -EBADMSG;
+	memset(&ex, 0, sizeof(ex));
+	ex.pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
+	ex.tgid = u32_or(tb[COWWATCH_A_TGID], 0);
+	if (ex.pid <= 0)
+		return -EBADMSG;
+	/* Counter attribute type is outcome + 1; its value a u64. */
+	mnl_attr_for_each_nested(c, tb[COWWATCH_A_COUNTERS]) {
+		uint16_t type = mnl_attr_get_type(c);
+
+		if (mnl_attr_validate(c, MNL_TYPE_U64) < 0)
+			return -EBADMSG;
+		if (type >= 1 && type <= __COWWATCH_OUT_MAX)
+			ex.counts[type - 1] = mnl_attr_get_u64(c);
+	}
+	d->st->exits++;
+	if (d->h->exit)
+		d->h->exit(d->ctx, &ex);
+	return 0;
+}
+
+static void note_seq(struct cw_stream *st, const struct nlattr *seq_attr)
+{
+	uint32_t seq;
+
+	if (!seq_attr)
+		return;
+	seq = mnl_attr_get_u32(seq_attr);
+	/* Sequence numbers count from 0 per reader; a jump is lost messages. */
+	if (seq != st->next_seq)
+		st->lost_messages += (uint32_t)(seq - st->next_seq);
+	st->next_seq = seq + 1;
+}
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct decode_ctx *d = data;
+	const struct nlattr *tb[COWWATCH_A_MAX + 1] = { NULL };
+	struct table t = { tb, top_types, COWWATCH_A_MAX };
+	const struct genlmsghdr *g;
+	int err = 0;
+
+	if (nlh->nlmsg_type != d->st->family)
+		return MNL_CB_OK;	/* not ours (a control message) */
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN ||
+	    mnl_attr_parse(nlh, GENL_HDRLEN, table_cb, &t) != MNL_CB_OK) {
+		d->bad = 1;
+		d->st->malformed++;
+		return MNL_CB_OK;
+	}
+	g = mnl_nlmsg_get_payload(nlh);
+	note_seq(d->st, tb[COWWATCH_A_SEQ]);
+	if (tb[COWWATCH_A_LOST])
+		d->st->lost_events = mnl_attr_get_u64(tb[COWWATCH_A_LOST]);
+	switch (g->cmd) {
+	case COWWATCH_CMD_EVENTS:
+		err = decode_events(d, nlh);
+		break;
+	case COWWATCH_CMD_EXIT:
+		err = decode_exit(d, tb);
+		break;
+	case COWWATCH_CMD_GONE:
+		d->st->gone = 1;
+		if (d->h->gone)
+			d->h->gone(d->ctx);
+		break;
+	default:
+		break;		/* a newer module's notification: ignored */
+	}
+	if (err) {
+		d->bad = 1;
+		d->st->malformed++;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * The length of the run of whole messages at the start of @buf. libmnl's
+ * mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2 GiB or
+ * more passes it and sends mnl_cb_run() out of the buffer (found by the
+ * fuzzer): the framing is checked here, unsigned, first.
+ */
+static size_t whole_messages(const void *buf, size_t len)
+{
+	size_t at = 0;
+
+	while (len - at >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + at);
+		size_t n = nlh->nlmsg_len;
+
+		if (n < sizeof(struct nlmsghdr) || n > len - at)
+			break;
+		n = MNL_ALIGN(n);
+		if (n > len - at)
+			n = len - at;
+		at += n;
+	}
+	return at;
+}
+
+int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
+		    const struct cw_handlers *h, void *ctx)
+{
+	struct decode_ctx d = { .st = st, .h = h, .ctx = ctx };
+	size_t whole = whole_messages(buf, len);
+	int ret;
+
+	if (whole < len) {
+		/* A message cut short or with a bad length: decode what precedes it. */
+		d.bad = 1;
+		st->malformed++;
+		len = whole;
+	}
+	if (!len)
+		return d.bad ? -EBADMSG : 0;
+
+	/* Port and sequence 0: notifications are not answers to a request. */
+	ret = mnl_cb_run(buf, len, 0, 0, msg_cb, &d);
+	if (ret == MNL_CB_ERROR && errno != 0 && !d.bad) {
+		/* An NLMSG_ERROR or framing error: the buffer ends here. */
+		st->malformed++;
+		return -EBADMSG;
+	}
+	return d.bad ? -EBADMSG : 0;
+}

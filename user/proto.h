@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Decoding the module's notifications (kmod/uapi/cowwatch.h): EVENTS,
+ * EXIT and GONE messages, as they arrive from one recv(). Any byte string
+ * is safe to give it: a malformed message is counted and skipped, never
+ * trusted (fuzzed in tests/fuzz/).
+ */
+#ifndef COWWATCH_PROTO_H
+#define COWWATCH_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct cw_handlers {
+	void (*event)(void *ctx, const struct cw_event *ev);
+	void (*exit)(void *ctx, const struct cw_exit *ex);
+	void (*gone)(void *ctx);
+};
+
+/* What the stream of notifications to one reader has told so far. */
+struct cw_stream {
+	uint16_t family;	/* the cowwatch family's id */
+	uint32_t next_seq;	/* the sequence number expected next */
+	uint64_t lost_events;	/* the module's count of events it dropped for us */
+	uint64_t lost_messages;	/* notifications missing from the sequence */
+	uint64_t malformed;	/* messages that did not decode */
+	uint64_t events, exits;	/* delivered */
+	int gone;		/* the module is unloading */
+};
+
+/*
+ * Decodes the netlink messages in @buf (@len bytes), calling @h for each
+ * event, exit and goodbye. Returns 0, or -EBADMSG if anything in @buf was
+ * malformed (the rest is still decoded where the framing allows).
+ */
+int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
+		    const struct cw_handlers *h, void *ctx);
+
+#endif /* COWWATCH_PROTO_H */
