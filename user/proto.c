@@ -24,6 +24,8 @@ static const enum mnl_attr_data_type top_types[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_LOST] = MNL_TYPE_U64,
 	[COWWATCH_A_EVENT] = MNL_TYPE_NESTED,
 	[COWWATCH_A_COUNTERS] = MNL_TYPE_NESTED,
+	[COWWATCH_A_PPID] = MNL_TYPE_U32,
+	[COWWATCH_A_COMM] = MNL_TYPE_NUL_STRING,
 };
 
 static const enum mnl_attr_data_type ev_types[COWWATCH_EV_MAX + 1] = {
@@ -156,6 +158,40 @@ static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
 	return 0;
 }
 
+static int decode_fork(struct decode_ctx *d, const struct nlattr *const *tb)
+{
+	pid_t pid, ppid;
+
+	if (!tb[COWWATCH_A_PID] || !tb[COWWATCH_A_PPID])
+		return -EBADMSG;
+	pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
+	ppid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PPID]);
+	if (pid <= 0 || ppid < 0)
+		return -EBADMSG;
+	d->st->forks++;
+	if (d->h->fork)
+		d->h->fork(d->ctx, ppid, pid);
+	return 0;
+}
+
+static int decode_exec(struct decode_ctx *d, const struct nlattr *const *tb)
+{
+	char comm[CW_COMM_LEN] = "";
+	pid_t pid;
+
+	if (!tb[COWWATCH_A_PID])
+		return -EBADMSG;
+	pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
+	if (pid <= 0)
+		return -EBADMSG;
+	if (tb[COWWATCH_A_COMM])
+		snprintf(comm, sizeof(comm), "%s", mnl_attr_get_str(tb[COWWATCH_A_COMM]));
+	d->st->execs++;
+	if (d->h->exec)
+		d->h->exec(d->ctx, pid, comm);
+	return 0;
+}
+
 static void note_seq(struct cw_stream *st, const struct nlattr *seq_attr)
 {
 	uint32_t seq;
@@ -195,6 +231,12 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		break;
 	case COWWATCH_CMD_EXIT:
 		err = decode_exit(d, tb);
+		break;
+	case COWWATCH_CMD_FORK:
+		err = decode_fork(d, tb);
+		break;
+	case COWWATCH_CMD_EXEC:
+		err = decode_exec(d, tb);
 		break;
 	case COWWATCH_CMD_GONE:
 		d->st->gone = 1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Decoding the module's notifications (kmod/uapi/cowwatch.h): EVENTS,
- * EXIT and GONE messages, as they arrive from one recv(). Any byte string
+ * EXIT, FORK, EXEC and GONE messages, as they arrive from one recv(). Any byte string
  * is safe to give it: a malformed message is counted and skipped, never
  * trusted (fuzzed in tests/fuzz/).
  */
@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "event.h"
 
@@ -17,6 +18,8 @@ struct cw_handlers {
 	void (*event)(void *ctx, const struct cw_event *ev);
 	void (*exit)(void *ctx, const struct cw_exit *ex);
 	void (*gone)(void *ctx);
+	void (*fork)(void *ctx, pid_t parent, pid_t child);
+	void (*exec)(void *ctx, pid_t pid, const char *comm);
 };
 
 /* What the stream of notifications to one reader has told so far. */
@@ -27,6 +30,7 @@ struct cw_stream {
 	uint64_t lost_messages;	/* notifications missing from the sequence */
 	uint64_t malformed;	/* messages that did not decode */
 	uint64_t events, exits;	/* delivered */
+	uint64_t forks, execs;
 	int gone;		/* the module is unloading */
 };
 

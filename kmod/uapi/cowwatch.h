@@ -25,6 +25,12 @@
  *                           process, even if events were lost.
  *   COWWATCH_CMD_GONE       COWWATCH_A_SEQ, COWWATCH_A_LOST: the module
  *                           is unloading; nothing follows.
+ *   COWWATCH_CMD_FORK       COWWATCH_A_SEQ, COWWATCH_A_PID (the new
+ *                           process), COWWATCH_A_PPID (the watched process
+ *                           that forked it), COWWATCH_A_TGID: the child is
+ *                           watched from its first instruction on.
+ *   COWWATCH_CMD_EXEC       COWWATCH_A_SEQ, COWWATCH_A_PID, COWWATCH_A_COMM:
+ *                           a watched process exec'd (its memory map is new).
  * COWWATCH_A_SEQ counts the notifications sent to one reader from 0, so a
  * gap shows a notification the reader's socket dropped. COWWATCH_A_LOST
  * counts events dropped for this reader so far (full buffers).
@@ -47,6 +53,8 @@ enum cowwatch_cmd {
 	COWWATCH_CMD_EVENTS,
 	COWWATCH_CMD_EXIT,
 	COWWATCH_CMD_GONE,
+	COWWATCH_CMD_FORK,
+	COWWATCH_CMD_EXEC,
 	__COWWATCH_CMD_MAX,
 };
 
@@ -68,6 +76,8 @@ enum cowwatch_attr {
 	COWWATCH_A_STAT_LOST,		/* u64: events dropped, all readers */
 	COWWATCH_A_STAT_WATCHED,	/* u32: processes watched now */
 	COWWATCH_A_STAT_RMAP_SYMBOL,	/* string: the new-anon-rmap probe */
+	COWWATCH_A_PPID,		/* u32, in the reader's pid namespace */
+	COWWATCH_A_COMM,		/* string */
 	__COWWATCH_A_MAX,
 };
 

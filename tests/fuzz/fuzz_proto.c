@@ -24,7 +24,21 @@ static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 		abort();
 }
 
-static const struct cw_handlers handlers = { on_event, on_exit_msg, NULL };
+static void on_fork(void *ctx, pid_t parent, pid_t child)
+{
+	(void)ctx;
+	if (child <= 0 || parent < 0)
+		abort();
+}
+
+static void on_exec(void *ctx, pid_t pid, const char *comm)
+{
+	(void)ctx;
+	if (pid <= 0 || strlen(comm) >= CW_COMM_LEN)
+		abort();
+}
+
+static const struct cw_handlers handlers = { on_event, on_exit_msg, NULL, on_fork, on_exec };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

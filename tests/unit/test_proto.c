@@ -41,6 +41,8 @@ struct seen {
 	struct cw_exit ex[4];
 	int nex;
 	int gone;
+	pid_t fork_parent, fork_child, exec_pid;
+	char exec_comm[CW_COMM_LEN];
 };
 
 static void on_event(void *ctx, const struct cw_event *ev)
@@ -66,7 +68,23 @@ static void on_gone(void *ctx)
 	((struct seen *)ctx)->gone++;
 }
 
-static const struct cw_handlers handlers = { on_event, on_exit_msg, on_gone };
+static void on_fork(void *ctx, pid_t parent, pid_t child)
+{
+	struct seen *s = ctx;
+
+	s->fork_parent = parent;
+	s->fork_child = child;
+}
+
+static void on_exec(void *ctx, pid_t pid, const char *comm)
+{
+	struct seen *s = ctx;
+
+	s->exec_pid = pid;
+	snprintf(s->exec_comm, sizeof(s->exec_comm), "%s", comm);
+}
+
+static const struct cw_handlers handlers = { on_event, on_exit_msg, on_gone, on_fork, on_exec };
 
 static struct nlmsghdr *put_msg(char *buf, uint8_t cmd, uint32_t seq)
 {
@@ -197,8 +215,22 @@ static void test_exit_gone_and_batches(void)
 	report(s.nev == 1 && s.ev[0].outcome == COWWATCH_OUT_FILE, "event between exit and goodbye");
 	report(s.gone == 1 && st.gone, "goodbye seen");
 
+	a = put_msg(buf, COWWATCH_CMD_FORK, 3);
+	mnl_attr_put_u32(a, COWWATCH_A_PID, 501);
+	mnl_attr_put_u32(a, COWWATCH_A_PPID, 500);
+	b = put_msg((char *)a + a->nlmsg_len, COWWATCH_CMD_EXEC, 4);
+	mnl_attr_put_u32(b, COWWATCH_A_PID, 501);
+	mnl_attr_put_strz(b, COWWATCH_A_COMM, "a-very-long-command-name");
+	report(decode(&st, &s, buf, a->nlmsg_len + b->nlmsg_len) == 0 && s.fork_parent == 500 &&
+	       s.fork_child == 501, "fork: parent 500, child 501");
+	report(s.exec_pid == 501 && !strcmp(s.exec_comm, "a-very-long-com"),
+	       "exec: pid and comm, cut to 15 characters (%s)", s.exec_comm);
+	a = put_msg(buf, COWWATCH_CMD_FORK, 5);
+	mnl_attr_put_u32(a, COWWATCH_A_PID, 502);
+	report(decode(&st, &s, buf, a->nlmsg_len) == -EBADMSG && !s.fork_child, "fork without parent refused");
+
 	/* Another family's message in the buffer is not ours to decode. */
-	a = put_msg(buf, COWWATCH_CMD_EVENTS, 3);
+	a = put_msg(buf, COWWATCH_CMD_EVENTS, 6);
 	a->nlmsg_type = FAMILY + 1;
 	put_event(a, 5, COWWATCH_OUT_COPY, 0x5000);
 	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && s.nev == 0, "other family ignored");
