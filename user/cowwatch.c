@@ -2,13 +2,13 @@
 /*
  * cowwatch: shows who breaks copy-on-write sharing, live.
  *
- * Entry point: parses the command line, then watches. Watching comes with
- * the kernel module's netlink protocol (kmod/uapi/cowwatch.h).
+ * Entry point: parses the command line and runs the watch (session.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "options.h"
+#include "session.h"
 
 int main(int argc, char **argv)
 {
@@ -18,10 +18,9 @@ int main(int argc, char **argv)
 	case OPTIONS_EXIT_OK:
 		return EXIT_SUCCESS;
 	case OPTIONS_USAGE:
-		return 2;
+		return EXIT_USAGE;
 	case OPTIONS_RUN:
 		break;
 	}
-	fprintf(stderr, "cowwatch: watching is not implemented yet in this build\n");
-	return 2;
+	return session_run(&opts);
 }

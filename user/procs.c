@@ -252,9 +252,8 @@ static const char *region_name(struct proc_table *t, struct proc *p, const struc
 	return intern(t, buf);
 }
 
-static void add_region(struct proc_table *t, struct proc *p, const struct cw_event *ev)
+static void add_region(struct proc *p, const struct cw_event *ev, const char *name)
 {
-	const char *name = region_name(t, p, ev);
 	struct region_stat *r;
 
 	for (size_t i = 0; i < p->nregions; i++) {
@@ -316,13 +315,12 @@ static bool same_site(const struct site_stat *a, const struct site_stat *b)
 	return a->offset == b->offset;
 }
 
-static void add_site(struct proc_table *t, struct proc *p, uint64_t ip)
+static void add_site(struct proc *p, const struct site_stat *s)
 {
-	struct site_stat s, *n;
+	struct site_stat *n;
 
-	resolve_site(t, p, ip, &s);
 	for (size_t i = 0; i < p->nsites; i++) {
-		if (same_site(&p->sites[i], &s)) {
+		if (same_site(&p->sites[i], s)) {
 			p->sites[i].pages++;
 			return;
 		}
@@ -336,19 +334,23 @@ static void add_site(struct proc_table *t, struct proc *p, uint64_t ip)
 		p->sites = n;
 		p->cap_sites = cap;
 	}
-	s.pages = 1;
+	n = &p->sites[p->nsites++];
+	*n = *s;
+	n->pages = 1;
 	/* A site keeps only the symbol: its offset varies from hit to hit. */
-	if (s.symbol)
-		s.offset = 0;
-	p->sites[p->nsites++] = s;
+	if (n->symbol)
+		n->offset = 0;
 }
 
-void procs_event(struct proc_table *t, const struct cw_event *ev)
+struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
+			 struct attribution *out)
 {
 	struct proc *p = procs_get(t, ev->pid);
+	bool copies = cw_outcome_copies(ev->outcome);
+	struct attribution a;
 
 	if (!p)
-		return;
+		return NULL;
 	if (ev->comm[0])
 		memcpy(p->comm, ev->comm, sizeof(p->comm));
 	if (!p->first_ns)
@@ -356,11 +358,18 @@ void procs_event(struct proc_table *t, const struct cw_event *ev)
 	p->last_ns = ev->time_ns;
 	if (ev->outcome < __COWWATCH_OUT_MAX)
 		p->ev_counts[ev->outcome]++;
-	if (!cw_outcome_copies(ev->outcome))
-		return;
-	p->ev_copied_bytes += ev->page_size;
-	add_region(t, p, ev);
-	add_site(t, p, ev->ip);
+	if (!copies && !out)
+		return p;
+	a.region = region_name(t, p, ev);
+	resolve_site(t, p, ev->ip, &a.site);
+	if (copies) {
+		p->ev_copied_bytes += ev->page_size;
+		add_region(p, ev, a.region);
+		add_site(p, &a.site);
+	}
+	if (out)
+		*out = a;
+	return p;
 }
 
 void procs_exit(struct proc_table *t, const struct cw_exit *ex)

@@ -39,6 +39,7 @@ struct proc {
 	uint64_t ev_counts[__COWWATCH_OUT_MAX];		/* seen as events */
 	uint64_t exit_counts[__COWWATCH_OUT_MAX];	/* kernel's, at exit */
 	bool exited;
+	bool live;		/* watched and not exited yet */
 	uint64_t ev_copied_bytes;
 	struct region_stat *regions;
 	size_t nregions, cap_regions;
@@ -71,7 +72,19 @@ struct proc *procs_find(const struct proc_table *t, pid_t pid);
 void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm);
 /* @pid exec'd: its memory map is new. */
 void procs_exec(struct proc_table *t, pid_t pid);
-void procs_event(struct proc_table *t, const struct cw_event *ev);
+/* Where one event hit and which code made it, for --events. */
+struct attribution {
+	const char *region;
+	struct site_stat site;
+};
+
+/*
+ * Counts @ev for its process; a copy is also attributed to its region and
+ * code site. With @out, the event's attribution is filled in (for every
+ * outcome, not only copies).
+ */
+struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
+			 struct attribution *out);
 void procs_exit(struct proc_table *t, const struct cw_exit *ex);
 
 /* Final counts: the kernel's exact ones after exit, else the events'. */

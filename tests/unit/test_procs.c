@@ -73,13 +73,13 @@ int main(void)
 	/* The parent copies 3 anonymous pages and 1 malloc'd page, reuses 2. */
 	for (int i = 0; i < 3; i++) {
 		ev = event(self, COWWATCH_OUT_COPY, anon_e->start + 4096 * i, ip, anon_e);
-		procs_event(&t, &ev);
+		procs_event(&t, &ev, NULL);
 	}
 	ev = event(self, COWWATCH_OUT_COPY, heap_e->start, ip, heap_e);
-	procs_event(&t, &ev);
+	procs_event(&t, &ev, NULL);
 	for (int i = 0; i < 2; i++) {
 		ev = event(self, COWWATCH_OUT_REUSE, anon_e->start, ip, anon_e);
-		procs_event(&t, &ev);
+		procs_event(&t, &ev, NULL);
 	}
 	p = procs_find(&t, self);
 	report(p && p->ev_counts[COWWATCH_OUT_COPY] == 4 && p->ev_counts[COWWATCH_OUT_REUSE] == 2,
@@ -102,9 +102,9 @@ int main(void)
 	procs_fork(&t, self, child, "kid");
 	ev = event(child, COWWATCH_OUT_COPY, exe_e->start, ip, exe_e);
 	ev.outcome = COWWATCH_OUT_FILE;
-	procs_event(&t, &ev);
+	procs_event(&t, &ev, NULL);
 	ev = event(child, COWWATCH_OUT_ZERO, anon_e->start, 0, anon_e);
-	procs_event(&t, &ev);
+	procs_event(&t, &ev, NULL);
 	c = procs_find(&t, child);
 	if (c)
 		proc_sort_details(c);

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The reader's generic netlink socket. */
+#include "nl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+/* Kernel notifications are at most a page or two; recv() takes one at a time. */
+#define RECV_BUF (64 * 1024)
+/*
+ * Socket receive buffer: room for bursts while the reader is busy. With
+ * CAP_NET_ADMIN the system limit (rmem_max) does not apply.
+ */
+#define SOCK_RCVBUF (32 * 1024 * 1024)
+/* How long a request waits for its answer. */
+#define REPLY_TIMEOUT_MS 5000
+
+static struct nlmsghdr *put_request(struct cw_nl *nl, uint16_t type, uint8_t cmd, uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+struct reply {
+	struct cw_nl *nl;
+	uint32_t seq;
+	int done, err;
+	int (*data)(const struct nlmsghdr *nlh, void *arg);
+	void *arg;
+	const struct cw_handlers *h;
+	void *ctx;
+};
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reads until the answer to request @r->seq arrived: its data messages go
+ * to r->data, its ACK or error ends the wait, and notifications that
+ * arrive in between are decoded as usual.
+ */
+static int wait_reply(struct reply *r)
+{
+	uint64_t deadline = ms_now() + REPLY_TIMEOUT_MS;
+	struct cw_nl *nl = r->nl;
+
+	while (!r->done) {
+		const struct nlmsghdr *nlh;
+		ssize_t n;
+
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->buflen);
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				nl->overruns++;
+				continue;
+			}
+			if ((errno == EAGAIN || errno == EINTR) && ms_now() < deadline)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		nlh = (const struct nlmsghdr *)nl->buf;
+		if (!mnl_nlmsg_ok(nlh, (int)n))
+			continue;
+		/* Notifications carry sequence number 0; requests count from 1. */
+		if (nlh->nlmsg_seq != r->seq) {
+			cw_proto_decode(&nl->stream, nl->buf, (size_t)n, r->h, r->ctx);
+			continue;
+		}
+		switch (mnl_cb_run(nl->buf, (size_t)n, r->seq, nl->portid, r->data, r->arg)) {
+		case MNL_CB_ERROR:
+			r->err = -errno;
+			r->done = 1;
+			break;
+		case MNL_CB_STOP:
+			r->done = 1;
+			break;
+		default:
+			/* Data without the ACK yet: keep reading. */
+			break;
+		}
+	}
+	return r->err;
+}
+
+static int request(struct cw_nl *nl, struct nlmsghdr *nlh,
+		   int (*data)(const struct nlmsghdr *, void *), void *arg,
+		   const struct cw_handlers *h, void *ctx)
+{
+	struct reply r = { .nl = nl, .seq = nlh->nlmsg_seq, .data = data, .arg = arg,
+			   .h = h, .ctx = ctx };
+
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return wait_reply(&r);
+}
+
+struct family_info {
+	uint16_t id;
+	uint32_t version;
+};
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_info *f = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_ID:
+		if (mnl_attr_validate(attr, MNL_TYPE_U16) >= 0)
+			f->id = mnl_attr_get_u16(attr);
+		break;
+	case CTRL_ATTR_VERSION:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			f->version = mnl_attr_get_u32(attr);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, GENL_HDRLEN, family_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+int cw_nl_open(struct cw_nl *nl)
+{
+	struct family_info fam = { 0 };
+	struct nlmsghdr *nlh;
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	int rcvbuf = SOCK_RCVBUF, err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->buflen = RECV_BUF;
+	nl->buf = malloc(nl->buflen);
+	if (!nl->buf)
+		return -ENOMEM;
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock) {
+		err = -errno;
+		goto fail;
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	/* Blocking reads (while waiting for an answer) wake up to check the deadline. */
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	nlh = put_request(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COWWATCH_GENL_NAME);
+	err = request(nl, nlh, family_cb, &fam, NULL, NULL);
+	if (err)
+		goto fail;	/* -ENOENT: no such family */
+	if (!fam.id) {
+		err = -ENOENT;
+		goto fail;
+	}
+	nl->stream.family = fam.id;
+	nl->family_version = fam.version;
+	if (fam.version != COWWATCH_GENL_VERSION) {
+		err = -EPROTO;
+		goto fail_keep_version;
+	}
+	return 0;
+fail:
+	nl->family_version = 0;
+fail_keep_version:
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+	free(nl->buf);
+	nl->buf = NULL;
+	return err;
+}
+
+void cw_nl_close(struct cw_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	nl->sock = NULL;
+	nl->buf = NULL;
+}
+
+int cw_nl_fd(const struct cw_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+static int pid_request(struct cw_nl *nl, uint8_t cmd, pid_t pid,
+		       const struct cw_handlers *h, void *ctx)
+{
+	struct nlmsghdr *nlh = put_request(nl, nl->stream.family, cmd, COWWATCH_GENL_VERSION);
+
+	mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pid);
+	return request(nl, nlh, NULL, NULL, h, ctx);
+}
+
+int cw_nl_watch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)
+{
+	return pid_request(nl, COWWATCH_CMD_WATCH, pid, h, ctx);
+}
+
+int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)
+{
+	return pid_request(nl, COWWATCH_CMD_UNWATCH, pid, h, ctx);
+}
+
+static int stats_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct cw_stats *st = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	uint64_t *u64 = NULL;
+
+	switch (type) {
+	case COWWATCH_A_STAT_WP_HITS:
+		u64 = &st->wp_hits;
+		break;
+	case COWWATCH_A_STAT_WP_WATCHED:
+		u64 = &st->wp_watched;
+		break;
+	case COWWATCH_A_STAT_RMAP_HITS:
+		u64 = &st->rmap_hits;
+		break;
+	case COWWATCH_A_STAT_NMISSED:
+		u64 = &st->nmissed;
+		break;
+	case COWWATCH_A_STAT_LOST:
+		u64 = &st->lost;
+		break;
+	case COWWATCH_A_STAT_WATCHED:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			st->watched = mnl_attr_get_u32(attr);
+		return MNL_CB_OK;
+	case COWWATCH_A_STAT_RMAP_SYMBOL:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(st->rmap_symbol, sizeof(st->rmap_symbol), "%s",
+				 mnl_attr_get_str(attr));
+		return MNL_CB_OK;
+	default:
+		return MNL_CB_OK;
+	}
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) >= 0)
+		*u64 = mnl_attr_get_u64(attr);
+	return MNL_CB_OK;
+}
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, GENL_HDRLEN, stats_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx)
+{
+	struct nlmsghdr *nlh = put_request(nl, nl->stream.family, COWWATCH_CMD_GET_STATS,
+					   COWWATCH_GENL_VERSION);
+
+	memset(st, 0, sizeof(*st));
+	return request(nl, nlh, stats_cb, st, h, ctx);
+}
+
+int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)
+{
+	int count = 0;
+
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, nl->buflen, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				/* The socket overflowed: messages were dropped; the sequence gap says how many. */
+				nl->overruns++;
+				continue;
+			}
+			if (errno == EAGAIN)
+				return count;
+			return -errno;
+		}
+		if (n == 0)
+			return count;
+		cw_proto_decode(&nl->stream, nl->buf, (size_t)n, h, ctx);
+		count++;
+	}
+}

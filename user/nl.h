@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The reader's netlink socket (libmnl): finding the cowwatch family,
+ * sending WATCH/UNWATCH/GET_STATS, receiving notifications.
+ */
+#ifndef COWWATCH_NL_H
+#define COWWATCH_NL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+struct mnl_socket;
+
+struct cw_nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	uint32_t seq;
+	uint32_t family_version;	/* the module's protocol version */
+	uint64_t overruns;		/* receive buffer overflows (ENOBUFS) */
+	struct cw_stream stream;
+	char *buf;
+	size_t buflen;
+};
+
+struct cw_stats {
+	uint64_t wp_hits, wp_watched, rmap_hits, nmissed, lost;
+	uint32_t watched;
+	char rmap_symbol[64];
+};
+
+/*
+ * Opens the socket and finds the family. Returns 0, -ENOENT when there is
+ * no cowwatch family (the module is not loaded), -EPROTO when the module
+ * speaks another protocol version (see family_version), or -errno.
+ */
+int cw_nl_open(struct cw_nl *nl);
+void cw_nl_close(struct cw_nl *nl);
+int cw_nl_fd(const struct cw_nl *nl);
+
+/*
+ * Requests; notifications that arrive meanwhile are decoded to @h. Return
+ * 0 or the kernel's -errno (-ESRCH, -EPERM, ...).
+ */
+int cw_nl_watch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
+int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
+int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx);
+
+/*
+ * Decodes every notification waiting on the socket, without blocking.
+ * Returns the number of messages read, or -errno.
+ */
+int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx);
+
+#endif /* COWWATCH_NL_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The reader's output: live view, events, exits and summary. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* The outcomes in the order they are printed. */
+static const uint32_t outcome_order[] = {
+	COWWATCH_OUT_COPY, COWWATCH_OUT_ZERO, COWWATCH_OUT_FILE, COWWATCH_OUT_KSM,
+	COWWATCH_OUT_REUSE, COWWATCH_OUT_SHARED, COWWATCH_OUT_RETRY, COWWATCH_OUT_ERROR,
+};
+
+#define N_OUTCOMES (sizeof(outcome_order) / sizeof(outcome_order[0]))
+
+static void json_counts(FILE *out, const uint64_t *counts)
+{
+	fputc('{', out);
+	for (size_t i = 0; i < N_OUTCOMES; i++)
+		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "",
+			cw_outcome_name(outcome_order[i]), counts[outcome_order[i]]);
+	fputc('}', out);
+}
+
+/* "symbol+0xoff" or, without a symbol, "0xoff" (an address in the DSO). */
+static void site_text(char *buf, size_t len, const struct site_stat *s, bool with_offset)
+{
+	if (s->symbol && with_offset && s->offset)
+		snprintf(buf, len, "%s+0x%" PRIx64, s->symbol, s->offset);
+	else if (s->symbol)
+		snprintf(buf, len, "%s", s->symbol);
+	else
+		snprintf(buf, len, "0x%" PRIx64, s->offset);
+}
+
+void report_event(const struct report *r, const struct proc *p, const struct cw_event *ev,
+		  const struct attribution *a)
+{
+	const char *kind = cw_outcome_name(ev->outcome);
+	char site[256];
+
+	site_text(site, sizeof(site), &a->site, true);
+	if (!r->json) {
+		fprintf(r->out, "%.6f %d/%u %-15s %-6s %#" PRIx64 " %s %s in %s\n",
+			(double)(ev->time_ns - (r->start_ns < ev->time_ns ? r->start_ns : 0)) / 1e9,
+			ev->pid, ev->tid, p->comm, kind, ev->addr, a->region, site, a->site.dso);
+		return;
+	}
+	fprintf(r->out, "{\"type\":\"event\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%u,\"ppid\":%d,\"comm\":",
+		ev->time_ns, ev->pid, ev->tid, p->ppid);
+	json_string(r->out, p->comm);
+	fprintf(r->out, ",\"kind\":\"%s\",\"addr\":%" PRIu64 ",\"page_size\":%u,\"region\":",
+		kind, ev->addr, ev->page_size);
+	json_string(r->out, a->region);
+	fprintf(r->out, ",\"ip\":%" PRIu64 ",\"symbol\":", ev->ip);
+	if (a->site.symbol)
+		json_string(r->out, a->site.symbol);
+	else
+		fputs("null", r->out);
+	fprintf(r->out, ",\"offset\":%" PRIu64 ",\"dso\":", a->site.offset);
+	json_string(r->out, a->site.dso);
+	fputs("}\n", r->out);
+}
+
+void report_exit(const struct report *r, const struct proc *p)
+{
+	if (!r->json)
+		return;
+	fprintf(r->out, "{\"type\":\"exit\",\"pid\":%d,\"ppid\":%d,\"comm\":", p->pid, p->ppid);
+	json_string(r->out, p->comm);
+	fputs(",\"counts\":", r->out);
+	json_counts(r->out, proc_counts(p));
+	fputs("}\n", r->out);
+}
+
+static const struct region_stat *top_region(const struct proc *p)
+{
+	const struct region_stat *best = NULL;
+
+	for (size_t i = 0; i < p->nregions; i++)
+		if (!best || p->regions[i].pages > best->pages)
+			best = &p->regions[i];
+	return best;
+}
+
+static const struct site_stat *top_site(const struct proc *p)
+{
+	const struct site_stat *best = NULL;
+
+	for (size_t i = 0; i < p->nsites; i++)
+		if (!best || p->sites[i].pages > best->pages)
+			best = &p->sites[i];
+	return best;
+}
+
+static const char *short_dso(const char *dso)
+{
+	const char *slash = strrchr(dso, '/');
+
+	return slash ? slash + 1 : dso;
+}
+
+void report_live(const struct report *r, const struct proc_table *t,
+		 const struct report_totals *tot, double interval_s)
+{
+	size_t n, shown = 0;
+	struct proc **v = procs_sorted(t, &n);
+	uint64_t total = 0;
+
+	if (!v || r->json) {
+		free(v);
+		return;
+	}
+	if (r->tty)
+		fputs("\033[H\033[2J", r->out);
+	else
+		fprintf(r->out, "-- %.1fs\n", tot->duration_s);
+	if (r->tty)
+		fprintf(r->out, "cowwatch  %.1fs  processes %zu\n%7s %7s %-15s %10s %9s %8s %8s  %-24s %s\n",
+			tot->duration_s, n, "PID", "PPID", "COMM", "COPIED", "MiB/s", "ZEROED", "REUSED",
+			"TOP REGION", "TOP CODE");
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = v[i];
+		uint64_t bytes = proc_copied_bytes(p);
+		const uint64_t *c = proc_counts(p);
+		const struct region_stat *reg = top_region(p);
+		const struct site_stat *site = top_site(p);
+		char where[256] = "-";
+
+		p->rate = interval_s > 0 ? (double)(bytes - p->tick_bytes) / interval_s : 0;
+		p->tick_bytes = bytes;
+		total += bytes;
+		if (shown >= (size_t)r->top)
+			continue;
+		if (!r->tty && p->rate == 0 && p->exited)
+			continue;	/* plain output: only what still moves */
+		shown++;
+		if (site)
+			site_text(where, sizeof(where), site, false);
+		if (r->tty)
+			fprintf(r->out, "%7d %7d %-15s %8.1fMi %9.2f %8" PRIu64 " %8" PRIu64 "  %-24.24s %s%s%s\n",
+				p->pid, p->ppid, p->comm, (double)bytes / MIB, p->rate / MIB,
+				c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_REUSE], reg ? reg->name : "-",
+				where, site ? " in " : "", site ? short_dso(site->dso) : "");
+		else
+			fprintf(r->out, "pid=%d ppid=%d comm=%s copied_mib=%.1f rate_mib_s=%.2f zero=%" PRIu64
+				" reuse=%" PRIu64 " region=%s code=%s%s%s%s\n",
+				p->pid, p->ppid, p->comm, (double)bytes / MIB, p->rate / MIB,
+				c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_REUSE], reg ? reg->name : "-", where,
+				site ? " (" : "", site ? short_dso(site->dso) : "", site ? ")" : "");
+	}
+	fprintf(r->out, "%stotal copied %.1f MiB in %zu processes, lost events %" PRIu64 ", lost messages %" PRIu64 "\n",
+		r->tty ? "\n" : "", (double)total / MIB, n, tot->lost_events, tot->lost_messages);
+	fflush(r->out);
+	free(v);
+}
+
+static void summary_text(const struct report *r, struct proc **v, size_t n,
+			 const struct report_totals *tot)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += proc_copied_bytes(v[i]);
+	fprintf(r->out, "cowwatch summary: %.1f s, %zu processes, %.1f MiB copied, lost events %" PRIu64 "%s\n",
+		tot->duration_s, n, (double)total / MIB, tot->lost_events,
+		tot->lost_messages ? " (and some messages: counts stay exact)" : "");
+	fprintf(r->out, "%7s %7s %-15s %10s %8s %8s %8s %6s %8s\n", "PID", "PPID", "COMM", "COPIED",
+		"copy", "zero", "file", "ksm", "reuse");
+	for (size_t i = 0; i < n && i < (size_t)r->top; i++) {
+		struct proc *p = v[i];
+		const uint64_t *c = proc_counts(p);
+
+		fprintf(r->out, "%7d %7d %-15s %8.1fMi %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n",
+			p->pid, p->ppid, p->comm, (double)proc_copied_bytes(p) / MIB,
+			c[COWWATCH_OUT_COPY], c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_FILE],
+			c[COWWATCH_OUT_KSM], c[COWWATCH_OUT_REUSE]);
+		proc_sort_details(p);
+		for (size_t j = 0; j < p->nregions && j < 3; j++)
+			fprintf(r->out, "%17s region %s %#" PRIx64 "-%#" PRIx64 ": %" PRIu64 " pages\n", "",
+				p->regions[j].name, p->regions[j].start, p->regions[j].end,
+				p->regions[j].pages);
+		for (size_t j = 0; j < p->nsites && j < 3; j++) {
+			char site[256];
+
+			site_text(site, sizeof(site), &p->sites[j], false);
+			fprintf(r->out, "%17s code   %s in %s: %" PRIu64 " pages\n", "", site,
+				p->sites[j].dso, p->sites[j].pages);
+		}
+	}
+}
+
+static void summary_json(const struct report *r, struct proc **v, size_t n,
+			 const struct report_totals *tot)
+{
+	fprintf(r->out, "{\"type\":\"summary\",\"duration_s\":%.3f,\"lost_events\":%" PRIu64
+		",\"lost_messages\":%" PRIu64 ",\"processes\":[",
+		tot->duration_s, tot->lost_events, tot->lost_messages);
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = v[i];
+
+		proc_sort_details(p);
+		fprintf(r->out, "%s{\"pid\":%d,\"ppid\":%d,\"comm\":", i ? "," : "", p->pid, p->ppid);
+		json_string(r->out, p->comm);
+		fprintf(r->out, ",\"exited\":%s,\"counts\":", p->exited ? "true" : "false");
+		json_counts(r->out, proc_counts(p));
+		fprintf(r->out, ",\"copied_bytes\":%" PRIu64 ",\"regions\":[", proc_copied_bytes(p));
+		for (size_t j = 0; j < p->nregions && j < (size_t)r->top; j++) {
+			fprintf(r->out, "%s{\"name\":", j ? "," : "");
+			json_string(r->out, p->regions[j].name);
+			fprintf(r->out, ",\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"copied_pages\":%" PRIu64 "}",
+				p->regions[j].start, p->regions[j].end, p->regions[j].pages);
+		}
+		fputs("],\"sites\":[", r->out);
+		for (size_t j = 0; j < p->nsites && j < (size_t)r->top; j++) {
+			const struct site_stat *s = &p->sites[j];
+
+			fprintf(r->out, "%s{\"symbol\":", j ? "," : "");
+			if (s->symbol)
+				json_string(r->out, s->symbol);
+			else
+				fputs("null", r->out);
+			fputs(",\"dso\":", r->out);
+			json_string(r->out, s->dso);
+			if (!s->symbol)
+				fprintf(r->out, ",\"offset\":%" PRIu64, s->offset);
+			fprintf(r->out, ",\"copied_pages\":%" PRIu64 "}", s->pages);
+		}
+		fputs("]}", r->out);
+	}
+	fputs("]}\n", r->out);
+}
+
+void report_summary(const struct report *r, const struct proc_table *t,
+		    const struct report_totals *tot)
+{
+	size_t n;
+	struct proc **v = procs_sorted(t, &n);
+
+	if (!v)
+		return;
+	if (r->json)
+		summary_json(r, v, n, tot);
+	else
+		summary_text(r, v, n, tot);
+	fflush(r->out);
+	free(v);
+}

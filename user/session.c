@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One run of cowwatch: arm the watch, follow the tree, report. */
+#include "session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nl.h"
+#include "procs.h"
+#include "report.h"
+#include "spawn.h"
+
+/* After the last watched process exited, events still on their way. */
+#define GRACE_NS 300000000ULL
+
+struct session {
+	const struct options *opts;
+	struct cw_nl nl;
+	struct proc_table procs;
+	struct report rep;
+	size_t live;			/* watched processes not exited yet */
+	pid_t *unwatch;			/* forks to drop (--no-follow) */
+	size_t nunwatch, cap_unwatch;
+	int gone;			/* the module is unloading */
+	struct spawned child;
+	int have_child, child_done, child_status;
+	int stop_signal;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void mark_live(struct session *s, struct proc *p)
+{
+	if (p && !p->live && !p->exited) {
+		p->live = true;
+		s->live++;
+	}
+}
+
+static void on_event(void *ctx, const struct cw_event *ev)
+{
+	struct session *s = ctx;
+	struct attribution a;
+	struct proc *p;
+
+	if (!s->opts->follow && ev->pid != s->opts->pid && !(s->have_child && ev->pid == s->child.pid))
+		return;
+	p = procs_event(&s->procs, ev, s->opts->events ? &a : NULL);
+	if (p && s->opts->events)
+		report_event(&s->rep, p, ev, &a);
+}
+
+static void on_exit_msg(void *ctx, const struct cw_exit *ex)
+{
+	struct session *s = ctx;
+	struct proc *p = procs_find(&s->procs, ex->pid);
+
+	if (!p && !s->opts->follow)
+		return;
+	procs_exit(&s->procs, ex);
+	p = procs_find(&s->procs, ex->pid);
+	if (!p)
+		return;
+	if (p->live) {
+		p->live = false;
+		s->live--;
+	}
+	report_exit(&s->rep, p);
+}
+
+static void on_fork(void *ctx, pid_t parent, pid_t child)
+{
+	struct session *s = ctx;
+
+	if (!s->opts->follow) {
+		/* The module follows every fork; this reader does not want it. */
+		if (s->nunwatch == s->cap_unwatch) {
+			size_t cap = s->cap_unwatch ? s->cap_unwatch * 2 : 16;
+			pid_t *n = realloc(s->unwatch, cap * sizeof(*n));
+
+			if (!n)
+				return;
+			s->unwatch = n;
+			s->cap_unwatch = cap;
+		}
+		s->unwatch[s->nunwatch++] = child;
+		return;
+	}
+	procs_fork(&s->procs, parent, child, NULL);
+	mark_live(s, procs_find(&s->procs, child));
+}
+
+static void on_exec(void *ctx, pid_t pid, const char *comm)
+{
+	struct session *s = ctx;
+	struct proc *p = procs_find(&s->procs, pid);
+
+	if (!p)
+		return;
+	procs_exec(&s->procs, pid);
+	if (comm[0])
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+}
+
+static void on_gone(void *ctx)
+{
+	((struct session *)ctx)->gone = 1;
+}
+
+static const struct cw_handlers handlers = {
+	.event = on_event, .exit = on_exit_msg, .gone = on_gone,
+	.fork = on_fork, .exec = on_exec,
+};
+
+static int watch_error(int err, pid_t pid)
+{
+	switch (err) {
+	case -ESRCH:
+		fprintf(stderr, "cowwatch: no such process: %d\n", (int)pid);
+		return EXIT_NO_PROCESS;
+	case -EPERM:
+	case -EACCES:
+		fprintf(stderr, "cowwatch: permission denied watching process %d: run as root "
+			"(CAP_SYS_ADMIN) or as the process's own user (ptrace access)\n", (int)pid);
+		return EXIT_PERMISSION;
+	case -EBUSY:
+		fprintf(stderr, "cowwatch: process %d has as many readers as the module allows\n",
+			(int)pid);
+		return EXIT_FAILURE_OTHER;
+	default:
+		fprintf(stderr, "cowwatch: cannot watch process %d: %s\n", (int)pid, strerror(-err));
+		return EXIT_FAILURE_OTHER;
+	}
+}
+
+static int watch_one(struct session *s, pid_t pid)
+{
+	int err = cw_nl_watch(&s->nl, pid, &handlers, s);
+
+	if (!err)
+		mark_live(s, procs_get(&s->procs, pid));
+	return err;
+}
+
+/*
+ * Watches the children of @pid, then theirs. A child forked after its
+ * parent is watched is followed by the module; one forked before is in
+ * /proc/PID/task/TID/children when we look, since we look after.
+ */
+static void watch_descendants(struct session *s, pid_t pid, int depth)
+{
+	char path[64];
+	DIR *tasks;
+	struct dirent *d;
+
+	if (depth > 64)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	tasks = opendir(path);
+	if (!tasks)
+		return;
+	while ((d = readdir(tasks))) {
+		char cpath[64 + sizeof(d->d_name) + 16];
+		FILE *f;
+		int child;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/children", path, d->d_name);
+		f = fopen(cpath, "re");
+		if (!f)
+			continue;
+		while (fscanf(f, "%d", &child) == 1) {
+			struct proc *p;
+
+			if (watch_one(s, child))
+				continue;	/* exited meanwhile */
+			p = procs_find(&s->procs, child);
+			if (p)
+				p->ppid = pid;
+			watch_descendants(s, child, depth + 1);
+		}
+		fclose(f);
+	}
+	closedir(tasks);
+}
+
+static int open_module(struct session *s)
+{
+	int err = cw_nl_open(&s->nl);
+
+	if (!err)
+		return 0;
+	if (err == -ENOENT) {
+		fprintf(stderr, "cowwatch: the cowwatch kernel module is not loaded "
+			"(load it with: modprobe cowwatch, or insmod kmod/cowwatch.ko)\n");
+		return EXIT_NO_MODULE;
+	}
+	if (err == -EPROTO) {
+		fprintf(stderr, "cowwatch: the loaded cowwatch module speaks protocol %u, this "
+			"cowwatch speaks %d: load the module built with this cowwatch\n",
+			s->nl.family_version, COWWATCH_GENL_VERSION);
+		return EXIT_PROTOCOL;
+	}
+	fprintf(stderr, "cowwatch: cannot talk to the kernel over generic netlink: %s\n",
+		strerror(-err));
+	return EXIT_FAILURE_OTHER;
+}
+
+static int start(struct session *s)
+{
+	const struct options *o = s->opts;
+	int err;
+
+	if (!o->command) {
+		err = watch_one(s, o->pid);
+		if (err)
+			return watch_error(err, o->pid);
+		if (o->follow)
+			watch_descendants(s, o->pid, 0);
+		return 0;
+	}
+	err = spawn_held(o->command, &s->child);
+	if (err) {
+		fprintf(stderr, "cowwatch: cannot start %s: %s\n", o->command[0], strerror(-err));
+		return EXIT_FAILURE_OTHER;
+	}
+	s->have_child = 1;
+	err = watch_one(s, s->child.pid);
+	if (err) {
+		spawn_abort(&s->child);
+		s->have_child = 0;
+		return watch_error(err, s->child.pid);
+	}
+	err = spawn_release(&s->child);
+	if (err) {
+		fprintf(stderr, "cowwatch: cannot run %s: %s\n", o->command[0], strerror(-err));
+		waitpid(s->child.pid, NULL, 0);
+		s->have_child = 0;
+		return EXIT_EXEC_FAILED;
+	}
+	return 0;
+}
+
+static void reap_child(struct session *s, int flags)
+{
+	int status;
+
+	if (!s->have_child || s->child_done)
+		return;
+	if (waitpid(s->child.pid, &status, flags) == s->child.pid) {
+		s->child_done = 1;
+		s->child_status = status;
+	}
+}
+
+static void handle_signals(struct session *s, int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap_child(s, WNOHANG);
+		else
+			s->stop_signal = (int)si.ssi_signo;
+	}
+}
+
+static void drop_unwanted(struct session *s)
+{
+	for (size_t i = 0; i < s->nunwatch; i++)
+		cw_nl_unwatch(&s->nl, s->unwatch[i], &handlers, s);
+	s->nunwatch = 0;
+}
+
+static void totals(const struct session *s, uint64_t start, struct report_totals *t)
+{
+	t->duration_s = (double)(now_ns() - start) / 1e9;
+	t->lost_events = s->nl.stream.lost_events;
+	t->lost_messages = s->nl.stream.lost_messages + s->nl.overruns;
+}
+
+/* Watches until the tree is done, the duration ends, a signal or the module goes. */
+static void watch_loop(struct session *s, int sigfd)
+{
+	const struct options *o = s->opts;
+	uint64_t start = s->rep.start_ns, interval = (uint64_t)(o->interval * 1e9);
+	uint64_t next_tick = start + interval, last_tick = start, done_at = 0;
+	uint64_t deadline = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : 0;
+	struct report_totals t;
+
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = cw_nl_fd(&s->nl), .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN },
+		};
+		uint64_t now = now_ns(), wake = next_tick;
+		int timeout;
+
+		if (s->stop_signal || s->gone || (deadline && now >= deadline))
+			break;
+		if (!s->live) {
+			if (!done_at)
+				done_at = now;
+			if (now - done_at >= GRACE_NS)
+				break;
+			wake = done_at + GRACE_NS;
+		}
+		if (deadline && deadline < wake)
+			wake = deadline;
+		timeout = wake > now ? (int)((wake - now) / 1000000) + 1 : 0;
+		if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			handle_signals(s, sigfd);
+		if (fds[0].revents && cw_nl_drain(&s->nl, &handlers, s) < 0)
+			break;
+		drop_unwanted(s);
+		now = now_ns();
+		if (now >= next_tick) {
+			totals(s, start, &t);
+			report_live(&s->rep, &s->procs, &t, (double)(now - last_tick) / 1e9);
+			last_tick = now;
+			next_tick = now + interval;
+		}
+	}
+	/* What is already on the socket still counts. */
+	cw_nl_drain(&s->nl, &handlers, s);
+}
+
+static int finish(struct session *s)
+{
+	struct report_totals t;
+	uint64_t lost;
+
+	totals(s, s->rep.start_ns, &t);
+	report_summary(&s->rep, &s->procs, &t);
+	lost = t.lost_events;
+	if (lost || t.lost_messages)
+		fprintf(stderr, "cowwatch: warning: %" PRIu64 " events and %" PRIu64 " messages lost "
+			"(per-process counts stay exact; the module's ring_size parameter sets its buffers)\n",
+			lost, t.lost_messages);
+	if (s->gone)
+		fprintf(stderr, "cowwatch: the cowwatch module was unloaded while watching\n");
+	if (!s->have_child)
+		return s->gone ? EXIT_FAILURE_OTHER : 0;
+	if (s->stop_signal && !s->child_done) {
+		/* The command got the same Ctrl-C from the terminal: give it a moment. */
+		for (int i = 0; i < 20 && !s->child_done; i++) {
+			usleep(100000);
+			reap_child(s, WNOHANG);
+		}
+	}
+	if (s->child_done)
+		return exit_code_of(s->child_status);
+	return s->stop_signal ? 128 + s->stop_signal : 0;
+}
+
+int session_run(const struct options *opts)
+{
+	struct session s = { .opts = opts };
+	sigset_t mask;
+	int sigfd, rc;
+	FILE *out = stdout;
+
+	if (opts->output) {
+		out = fopen(opts->output, "we");
+		if (!out) {
+			fprintf(stderr, "cowwatch: cannot write %s: %s\n", opts->output, strerror(errno));
+			return EXIT_FAILURE_OTHER;
+		}
+	}
+	s.rep = (struct report){ .out = out, .json = opts->json, .tty = isatty(fileno(out)),
+				 .top = opts->top };
+	if (procs_init(&s.procs)) {
+		fprintf(stderr, "cowwatch: out of memory\n");
+		rc = EXIT_FAILURE_OTHER;
+		goto out_file;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	rc = open_module(&s);
+	if (rc)
+		goto out_procs;
+	s.rep.start_ns = now_ns();
+	rc = start(&s);
+	if (rc == 0) {
+		watch_loop(&s, sigfd);
+		rc = finish(&s);
+	}
+	cw_nl_close(&s.nl);
+out_procs:
+	if (sigfd >= 0)
+		close(sigfd);
+	free(s.unwatch);
+	procs_free(&s.procs);
+out_file:
+	if (out != stdout && fclose(out) && rc == 0)
+		rc = EXIT_FAILURE_OTHER;
+	return rc;
+}
