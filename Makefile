@@ -27,8 +27,10 @@ module:
 user:
 	$(MAKE) -C user
 
-# What one guest run needs: the module built for KVER in build/KVER, and the reader.
+# What one guest run needs: the module built for KVER in build/KVER, the
+# reader and the test workloads.
 test-build: user
+	$(MAKE) -s -C tests/workloads
 	tests/lib/build-module.sh $(KVER) build/$(KVER)
 
 modules-all:

@@ -35,11 +35,11 @@ run_host_test() { # run_host_test SCRIPT
 	fi
 }
 
-echo "== building the reader"
-if make -s -C user >build/user.log 2>&1; then
-	record PASS "build user/cowwatch"
+echo "== building the reader and the test workloads"
+if make -s -C user >build/user.log 2>&1 && make -s -C tests/workloads >>build/user.log 2>&1; then
+	record PASS "build user/cowwatch and tests/workloads"
 else
-	record FAIL "build user/cowwatch"
+	record FAIL "build user/cowwatch and tests/workloads"
 	sed 's/^/    | /' build/user.log
 fi
 
