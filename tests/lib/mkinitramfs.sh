@@ -7,6 +7,8 @@ kver=$1 output=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
 root=$(mktemp -d)
+# mktemp makes it 0700: as the guest's "/", that would lock out every user but root.
+chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{.bb/modules,proc,sys,dev,tmp,run,var,root,host,results,usr,etc,mnt}
 for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done

@@ -1,0 +1,65 @@
+#!/bin/bash
+# The reader's failure paths, each a clear one-line error and its own exit
+# status, never a hang: module not loaded (3), no such process (5), no
+# permission (6); and the ends of a watch: the watched process exits, Ctrl-C,
+# the module unloaded under the reader.
+# guest-timeout: 180
+. "$COWWATCH_SRC/tests/lib/guest-lib.sh"
+cw=$COWWATCH_BIN
+set +e
+
+# expect_error STATUS PATTERN COMMAND...: exits STATUS, one stderr line matching PATTERN.
+expect_error() {
+	local want=$1 pattern=$2 rc
+	shift 2
+	timeout 30 "$@" >/dev/null 2>"$RESULT_DIR/err"
+	rc=$?
+	expect_eq "$rc" "$want" "exit status of: $*"
+	expect_eq "$(wc -l <"$RESULT_DIR/err")" 1 "one line on stderr from: $*"
+	grep -qE "$pattern" "$RESULT_DIR/err" || fail "stderr of '$*' does not say /$pattern/: $(cat "$RESULT_DIR/err")"
+}
+
+expect_error 3 '^cowwatch: the cowwatch kernel module is not loaded \(load it with' "$cw" 1
+load_module
+expect_error 5 '^cowwatch: no such process: 999999$' "$cw" 999999
+expect_error 6 '^cowwatch: permission denied watching process 1: run as root' \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$cw" 1
+expect_error 2 '^cowwatch: unknown option' "$cw" --bogus 1
+
+# An unprivileged user may watch its own command.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$cw" --json -- sh -c 'exit 0')
+expect_eq "$?" 0 "an unprivileged user watches its own command"
+grep -q '"type":"summary"' <<<"$out" || fail "no summary for the unprivileged watch"
+
+# PID mode ends by itself when the watched process exits.
+sleep 2 &
+victim=$!
+start=$(date +%s)
+out=$(timeout 30 "$cw" --json "$victim")
+expect_eq "$?" 0 "exit status when the watched process exits"
+[ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not notice the exit in time"
+grep -q "\"type\":\"exit\",\"pid\":$victim," <<<"$out" || fail "no exit record for $victim"
+
+# Ctrl-C (SIGINT) ends the watch with a summary and status 0.
+sleep 60 &
+victim=$!
+timeout 30 "$cw" --json "$victim" >"$RESULT_DIR/int.json" &
+reader=$!
+sleep 1
+kill -INT "$reader"
+wait "$reader"
+expect_eq "$?" 0 "exit status after SIGINT"
+grep -q '"type":"summary"' "$RESULT_DIR/int.json" || fail "no summary after SIGINT"
+
+# The module unloaded under the reader: it says so and exits non-zero.
+timeout 30 "$cw" "$victim" >/dev/null 2>"$RESULT_DIR/gone.err" &
+reader=$!
+sleep 1
+unload_module
+wait "$reader"
+rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "reader exit status $rc after the module went away"
+grep -q 'module was unloaded while watching' "$RESULT_DIR/gone.err" ||
+	fail "reader did not say the module went away: $(cat "$RESULT_DIR/gone.err")"
+kill "$victim"
+echo "ok: reader exited $rc when the module was unloaded"
