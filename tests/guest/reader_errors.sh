@@ -24,7 +24,10 @@ load_module
 expect_error 5 '^cowwatch: no such process: 999999$' "$cw" 999999
 expect_error 6 '^cowwatch: permission denied watching process 1: run as root' \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$cw" 1
-expect_error 2 '^cowwatch: unknown option' "$cw" --bogus 1
+timeout 30 "$cw" --bogus 1 >/dev/null 2>"$RESULT_DIR/err"
+expect_eq "$?" 2 "exit status of a bad option"
+expect_eq "$(head -n 1 "$RESULT_DIR/err")" "cowwatch: unknown option: '--bogus'" "bad option's error line"
+grep -q '^usage: cowwatch' "$RESULT_DIR/err" || fail "no usage line after a bad option"
 
 # An unprivileged user may watch its own command.
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$cw" --json -- sh -c 'exit 0')
