@@ -27,8 +27,10 @@ module:
 user:
 	$(MAKE) -C user
 
-# What one guest run needs: the module built for KVER in build/KVER, and the reader.
+# What one guest run needs: the module built for KVER in build/KVER, the
+# reader, and the guest tests' own programs (tests/bin).
 test-build: user
+	$(MAKE) -C tests/bin
 	tests/lib/build-module.sh $(KVER) build/$(KVER)
 
 modules-all:
@@ -50,4 +52,5 @@ demo: deps
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
+	$(MAKE) -C tests/bin clean
 	rm -rf build

@@ -6,6 +6,28 @@
  * (user/), so the two cannot disagree on a command or attribute number.
  * Any change to the wire format bumps COWWATCH_GENL_VERSION; readers refuse
  * to talk to a module of another protocol version.
+ *
+ * Requests (reader to module):
+ *   COWWATCH_CMD_WATCH      COWWATCH_A_PID: watch that process and, from
+ *                           now on, every process it forks. Needs
+ *                           CAP_SYS_ADMIN or the target's credentials.
+ *                           -ESRCH: no such process; -EPERM: not allowed.
+ *   COWWATCH_CMD_UNWATCH    COWWATCH_A_PID: stop watching it (children
+ *                           already followed stay watched).
+ *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
+ * Notifications (module to the reader's port, unicast):
+ *   COWWATCH_CMD_EVENTS     COWWATCH_A_SEQ, COWWATCH_A_LOST and one or more
+ *                           COWWATCH_A_EVENT nests (COWWATCH_EV_*).
+ *   COWWATCH_CMD_EXIT       COWWATCH_A_SEQ, COWWATCH_A_TGID, COWWATCH_A_PID
+ *                           and COWWATCH_A_COUNTERS: a nest whose attribute
+ *                           type is outcome + 1 and whose value is the
+ *                           exact u64 count of that outcome for the
+ *                           process, even if events were lost.
+ *   COWWATCH_CMD_GONE       COWWATCH_A_SEQ, COWWATCH_A_LOST: the module
+ *                           is unloading; nothing follows.
+ * COWWATCH_A_SEQ counts the notifications sent to one reader from 0, so a
+ * gap shows a notification the reader's socket dropped. COWWATCH_A_LOST
+ * counts events dropped for this reader so far (full buffers).
  */
 #ifndef _UAPI_COWWATCH_H
 #define _UAPI_COWWATCH_H
@@ -16,5 +38,86 @@
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
 #define COWWATCH_GENL_VERSION	1
+
+enum cowwatch_cmd {
+	COWWATCH_CMD_UNSPEC,
+	COWWATCH_CMD_WATCH,
+	COWWATCH_CMD_UNWATCH,
+	COWWATCH_CMD_GET_STATS,
+	COWWATCH_CMD_EVENTS,
+	COWWATCH_CMD_EXIT,
+	COWWATCH_CMD_GONE,
+	__COWWATCH_CMD_MAX,
+};
+
+#define COWWATCH_CMD_MAX	(__COWWATCH_CMD_MAX - 1)
+
+enum cowwatch_attr {
+	COWWATCH_A_UNSPEC,
+	COWWATCH_A_PAD,
+	COWWATCH_A_PID,			/* u32, in the sender's pid namespace */
+	COWWATCH_A_TGID,		/* u32, in the initial pid namespace */
+	COWWATCH_A_SEQ,			/* u32 */
+	COWWATCH_A_LOST,		/* u64 */
+	COWWATCH_A_EVENT,		/* nest of COWWATCH_EV_* */
+	COWWATCH_A_COUNTERS,		/* nest: type outcome + 1, u64 value */
+	COWWATCH_A_STAT_WP_HITS,	/* u64: do_wp_page entries, all tasks */
+	COWWATCH_A_STAT_WP_WATCHED,	/* u64: of those, in watched processes */
+	COWWATCH_A_STAT_RMAP_HITS,	/* u64: copies seen in watched faults */
+	COWWATCH_A_STAT_NMISSED,	/* u64: kretprobe instances missed */
+	COWWATCH_A_STAT_LOST,		/* u64: events dropped, all readers */
+	COWWATCH_A_STAT_WATCHED,	/* u32: processes watched now */
+	COWWATCH_A_STAT_RMAP_SYMBOL,	/* string: the new-anon-rmap probe */
+	__COWWATCH_A_MAX,
+};
+
+#define COWWATCH_A_MAX		(__COWWATCH_A_MAX - 1)
+
+/* One copy-on-write fault (do_wp_page) of a watched process. */
+enum cowwatch_ev_attr {
+	COWWATCH_EV_UNSPEC,
+	COWWATCH_EV_PAD,
+	COWWATCH_EV_TGID,		/* u32, initial pid namespace */
+	COWWATCH_EV_TID,		/* u32, initial pid namespace */
+	COWWATCH_EV_PID,		/* u32, tgid in the reader's namespace */
+	COWWATCH_EV_COMM,		/* string */
+	COWWATCH_EV_ADDR,		/* u64, page aligned user address */
+	COWWATCH_EV_IP,			/* u64, user IP; 0 if remote */
+	COWWATCH_EV_OUTCOME,		/* u32, enum cowwatch_outcome */
+	COWWATCH_EV_PAGE_SIZE,		/* u32, bytes */
+	COWWATCH_EV_TIME,		/* u64, ktime_get_ns() */
+	COWWATCH_EV_CPU,		/* u32 */
+	COWWATCH_EV_VMA_START,		/* u64 */
+	COWWATCH_EV_VMA_END,		/* u64 */
+	COWWATCH_EV_VMA_FLAGS,		/* u64, VM_* flags */
+	COWWATCH_EV_DEV,		/* u32, new_encode_dev() of the file */
+	COWWATCH_EV_INO,		/* u64, 0 if anonymous */
+	COWWATCH_EV_FLAGS,		/* u32, COWWATCH_EVF_* */
+	__COWWATCH_EV_MAX,
+};
+
+#define COWWATCH_EV_MAX		(__COWWATCH_EV_MAX - 1)
+
+/*
+ * What one write fault on a write-protected present page (do_wp_page)
+ * ended in. The first four made a copy: they break CoW sharing.
+ */
+enum cowwatch_outcome {
+	COWWATCH_OUT_COPY,	/* copied a shared anonymous page */
+	COWWATCH_OUT_ZERO,	/* replaced the shared zero page */
+	COWWATCH_OUT_FILE,	/* copied a page cache page (MAP_PRIVATE) */
+	COWWATCH_OUT_KSM,	/* copied a KSM-merged page */
+	COWWATCH_OUT_REUSE,	/* private page reused in place: no copy */
+	COWWATCH_OUT_SHARED,	/* shared mapping made writable: no CoW */
+	COWWATCH_OUT_RETRY,	/* fault to be retried (or uffd-wp): no copy */
+	COWWATCH_OUT_ERROR,	/* OOM, SIGBUS, SIGSEGV, poison: no copy */
+	__COWWATCH_OUT_MAX,
+};
+
+#define COWWATCH_OUT_MAX	(__COWWATCH_OUT_MAX - 1)
+
+/* COWWATCH_EV_FLAGS */
+#define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */
+#define COWWATCH_EVF_UNSHARE	0x2	/* unshare fault (GUP pin), not a write */
 
 #endif /* _UAPI_COWWATCH_H */
