@@ -28,9 +28,10 @@ user:
 	$(MAKE) -C user
 
 # What one guest run needs: the module built for KVER in build/KVER, the
-# reader and the test workloads.
+# reader, the test workloads and the guest tests' own programs (tests/bin).
 test-build: user
 	$(MAKE) -s -C tests/workloads
+	$(MAKE) -s -C tests/bin
 	tests/lib/build-module.sh $(KVER) build/$(KVER)
 
 modules-all:
@@ -52,4 +53,5 @@ demo: deps
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
+	$(MAKE) -C tests/bin clean
 	rm -rf build

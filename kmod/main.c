@@ -12,10 +12,17 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 
-#include "uapi/cowwatch.h"
+#include "internal.h"
 
+/*
+ * Bring-up order: the event rings (nothing can publish yet), fork and exit
+ * tracking, the netlink family, and last the probes, which start the event
+ * flow. Every failure undoes what came before it.
+ */
 static int __init cowwatch_init(void)
 {
+	int err;
+
 #ifdef COWWATCH_SELFTEST_WARN
 	/*
 	 * Built only for the test harness's own test: proves that a kernel
@@ -23,13 +30,46 @@ static int __init cowwatch_init(void)
 	 */
 	WARN_ON(1);
 #endif
+	err = cw_events_init();
+	if (err)
+		return err;
+	err = cw_watch_init();
+	if (err)
+		goto out_events;
+	err = cw_netlink_init();
+	if (err)
+		goto out_watch;
+	err = cw_probes_init();
+	if (err)
+		goto out_netlink;
 	pr_info("version %s loaded (protocol %d)\n", COWWATCH_RELEASE,
 		COWWATCH_GENL_VERSION);
 	return 0;
+
+out_netlink:
+	cw_netlink_exit();
+out_watch:
+	cw_watch_exit();
+	cw_watch_free_all();
+out_events:
+	cw_events_free();
+	return err;
 }
 
+/*
+ * Tear-down order: stop the sources (probes, then fork and exit
+ * tracking; both wait for running handlers), deliver what is buffered,
+ * tell each reader that nothing follows, close the family, then free.
+ */
 static void __exit cowwatch_exit(void)
 {
+	cw_probes_exit();
+	cw_watch_exit();
+	cw_events_stop();
+	cw_watch_close();
+	cw_netlink_exit();
+	cw_watch_free_all();
+	cw_events_free();
 	pr_info("unloaded\n");
 }
 

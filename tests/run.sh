@@ -43,6 +43,13 @@ else
 	sed 's/^/    | /' build/user.log
 fi
 
+if make -s -C tests/bin >build/test-bin.log 2>&1; then
+	record PASS "build tests/bin"
+else
+	record FAIL "build tests/bin"
+	sed 's/^/    | /' build/test-bin.log
+fi
+
 echo "== unit tests"
 for t in tests/unit/*.sh; do run_host_test "$t"; done
 

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowwatch: from the probes to the readers.
+ *
+ * Each CPU has a ring of fixed-size records. The only writer of a ring is
+ * a probe handler on its CPU (preemption is off there, and do_wp_page()
+ * never runs in interrupt context, so writes do not nest); the only reader
+ * is the drain work item (a work item never runs twice at once). So a
+ * single-producer single-consumer ring with acquire/release indices needs
+ * no lock, and a full ring drops the event and counts it, for the total
+ * and for each reader of the process.
+ *
+ * A probe cannot sleep nor call into netlink: it kicks an irq_work, which
+ * queues the drain work a little later (to pack many events into one
+ * message), which builds the netlink messages (netlink.c) in process
+ * context. The kick flag keeps the probe from raising an interrupt per
+ * event: it is set by the first event after a drain started.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/irq_work.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+static unsigned int ring_size = 1024;
+module_param(ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 1024)");
+
+/* How long events gather before a drain: batching, not latency. */
+#define CW_DRAIN_DELAY	msecs_to_jiffies(5)
+
+struct cw_ring {
+	u32 head;		/* written by the producer */
+	u32 tail;		/* written by the drain work */
+	u32 mask;
+	struct cw_event *ev;
+};
+
+static struct cw_ring __percpu *cw_rings;
+atomic64_t cw_lost_total = ATOMIC64_INIT(0);
+static atomic_t cw_kicked = ATOMIC_INIT(0);
+static struct irq_work cw_irq_work;
+static struct delayed_work cw_drain_work;
+
+static void cw_irq_work_fn(struct irq_work *w)
+{
+	queue_delayed_work(system_unbound_wq, &cw_drain_work, CW_DRAIN_DELAY);
+}
+
+/*
+ * Pairs with the smp_mb() in cw_drain(): either the drain that is about to
+ * run sees what we published, or we see the flag cleared and kick again.
+ */
+void cw_events_kick(void)
+{
+	/* Orders the ring's head (or cw_exited) before reading cw_kicked. */
+	smp_mb();
+	if (!atomic_read(&cw_kicked) && !atomic_xchg(&cw_kicked, 1))
+		irq_work_queue(&cw_irq_work);
+}
+
+/* Probe context, preemption off. Takes over ev->entry's reference. */
+void cw_event_submit(struct cw_event *ev)
+{
+	struct cw_ring *r = this_cpu_ptr(cw_rings);
+	u32 head = r->head;
+
+	/* Acquire: the drain work is done with the slots before tail. */
+	if (head - smp_load_acquire(&r->tail) > r->mask) {
+		struct cw_entry *e = ev->entry;
+		int i;
+
+		atomic64_inc(&cw_lost_total);
+		rcu_read_lock();
+		for (i = 0; i < CW_MAX_WATCHERS; i++) {
+			struct cw_watcher *w = rcu_dereference(e->w[i]);
+
+			if (w)
+				atomic64_inc(&w->lost);
+		}
+		rcu_read_unlock();
+		cw_entry_put(e);
+	} else {
+		r->ev[head & r->mask] = *ev;
+		/* Release: the record is complete before the drain sees it. */
+		smp_store_release(&r->head, head + 1);
+	}
+	cw_events_kick();
+}
+
+/* The readers of @e, each with a reference; returns how many. */
+static int cw_watchers_of(struct cw_entry *e, struct cw_watcher **ws)
+{
+	int i, n = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		struct cw_watcher *w = rcu_dereference(e->w[i]);
+
+		if (w && cw_watcher_tryget(w))
+			ws[n++] = w;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+static void cw_drain_one(struct cw_event *ev, struct list_head *pending)
+{
+	struct cw_watcher *ws[CW_MAX_WATCHERS];
+	int i, n = cw_watchers_of(ev->entry, ws);
+
+	for (i = 0; i < n; i++) {
+		cw_nl_add_event(ws[i], ev);
+		if (list_empty(&ws[i]->flush_node))
+			list_add_tail(&ws[i]->flush_node, pending);	/* keeps the ref */
+		else
+			cw_watcher_put(ws[i]);
+	}
+	cw_entry_put(ev->entry);
+}
+
+static void cw_drain(struct work_struct *work)
+{
+	struct cw_watcher *ws[CW_MAX_WATCHERS], *w, *wtmp;
+	struct llist_node *exited;
+	LIST_HEAD(pending);
+	unsigned int done = 0;
+	int cpu, i, n;
+
+	atomic_set(&cw_kicked, 0);
+	/* Clears cw_kicked before reading heads; pairs with cw_events_kick(). */
+	smp_mb();
+	/*
+	 * Exits first: the events of an exited process were published before
+	 * its exit, so they are in the rings drained below, and go out before
+	 * its EXIT message.
+	 */
+	exited = cw_take_exited();
+	for_each_possible_cpu(cpu) {
+		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
+		u32 tail = r->tail;
+		/* Acquire: pairs with the producer's release of head. */
+		u32 head = smp_load_acquire(&r->head);
+
+		while (tail != head) {
+			cw_drain_one(&r->ev[tail & r->mask], &pending);
+			/* Release: done with the slot, the producer may reuse it. */
+			smp_store_release(&r->tail, ++tail);
+			if (!(++done % 64))
+				cond_resched();
+		}
+	}
+	list_for_each_entry_safe(w, wtmp, &pending, flush_node) {
+		cw_nl_flush(w);
+		list_del_init(&w->flush_node);
+		cw_watcher_put(w);
+	}
+	while (exited) {
+		struct cw_entry *e = llist_entry(exited, struct cw_entry, exit_node);
+
+		exited = exited->next;
+		n = cw_watchers_of(e, ws);
+		for (i = 0; i < n; i++) {
+			cw_nl_send_exit(ws[i], e);
+			cw_watcher_put(ws[i]);
+		}
+		cw_entry_put(e);
+	}
+}
+
+int cw_events_init(void)
+{
+	unsigned int size = roundup_pow_of_two(clamp(ring_size, 16U, 1U << 20));
+	int cpu;
+
+	cw_rings = alloc_percpu(struct cw_ring);
+	if (!cw_rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
+
+		r->mask = size - 1;
+		r->ev = kvcalloc(size, sizeof(*r->ev), GFP_KERNEL);
+		if (!r->ev) {
+			cw_events_free();
+			return -ENOMEM;
+		}
+	}
+	init_irq_work(&cw_irq_work, cw_irq_work_fn);
+	INIT_DELAYED_WORK(&cw_drain_work, cw_drain);
+	return 0;
+}
+
+/* After the probes and tracepoints are gone: one last drain. */
+void cw_events_stop(void)
+{
+	irq_work_sync(&cw_irq_work);
+	flush_delayed_work(&cw_drain_work);
+	cancel_delayed_work_sync(&cw_drain_work);
+	cw_drain(&cw_drain_work.work);
+}
+
+void cw_events_free(void)
+{
+	int cpu;
+
+	if (!cw_rings)
+		return;
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(cw_rings, cpu)->ev);
+	free_percpu(cw_rings);
+	cw_rings = NULL;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowwatch: what the module's files share with each other.
+ *
+ *   probes.c    kretprobe on do_wp_page, kprobe on the new-anon-rmap call
+ *   watch.c     watched processes and their watchers, fork and exit
+ *   events.c    per-CPU event rings, drained into netlink messages
+ *   netlink.c   the generic netlink family
+ */
+#ifndef _COWWATCH_INTERNAL_H
+#define _COWWATCH_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+#include "uapi/cowwatch.h"
+
+struct net;
+struct pid;
+struct pid_namespace;
+struct sk_buff;
+
+/* Readers of one process at most; a further WATCH gets -EBUSY. */
+#define CW_MAX_WATCHERS		4
+
+/* A reader: one netlink socket (net, port id). */
+struct cw_watcher {
+	refcount_t ref;
+	struct net *net;
+	u32 portid;
+	struct pid_namespace *pidns;	/* the reader's, for COWWATCH_EV_PID */
+	atomic64_t lost;		/* events dropped for this reader */
+	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
+	/* Only the drain work touches these (and unload after it). */
+	u32 seq;
+	struct sk_buff *skb;
+	void *hdr;
+	unsigned int nevents;
+	struct list_head flush_node;
+	struct rcu_head rcu;
+};
+
+/* A watched process (thread group). */
+struct cw_entry {
+	refcount_t ref;
+	pid_t tgid;			/* initial namespace: the hash key */
+	struct pid *pid;		/* for the readers' namespaces */
+	struct hlist_node hnode;	/* cw_hash, under cw_watch_lock */
+	struct llist_node exit_node;	/* on cw_exited once the group died */
+	struct cw_watcher __rcu *w[CW_MAX_WATCHERS];
+	atomic64_t count[__COWWATCH_OUT_MAX];
+	struct rcu_head rcu;
+};
+
+/* One fault, as the probes saw it; the drain work turns it into netlink. */
+struct cw_event {
+	struct cw_entry *entry;		/* holds a reference */
+	u64 time;
+	u64 addr;
+	u64 ip;
+	u64 vm_start;
+	u64 vm_end;
+	u64 vm_flags;
+	u64 ino;
+	u32 dev;
+	u32 tid;
+	u32 cpu;
+	u32 outcome;
+	u32 page_size;
+	u32 flags;
+	char comm[TASK_COMM_LEN];
+};
+
+/* watch.c */
+int cw_watch_init(void);
+void cw_watch_exit(void);
+void cw_watch_free_all(void);
+struct cw_entry *cw_entry_get_rcu(pid_t tgid);
+void cw_entry_put(struct cw_entry *e);
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr);
+int cw_watch_del(struct net *net, u32 portid, pid_t vnr);
+void cw_watcher_release_port(struct net *net, u32 portid);
+struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w);
+void cw_watcher_put(struct cw_watcher *w);
+unsigned int cw_watched_count(void);
+struct llist_node *cw_take_exited(void);
+void cw_watch_close(void);
+
+/* events.c */
+extern atomic64_t cw_lost_total;
+int cw_events_init(void);
+void cw_events_stop(void);
+void cw_events_free(void);
+void cw_event_submit(struct cw_event *ev);
+void cw_events_kick(void);
+
+/* netlink.c */
+int cw_netlink_init(void);
+void cw_netlink_exit(void);
+int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev);
+void cw_nl_flush(struct cw_watcher *w);
+void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e);
+void cw_nl_send_gone(struct cw_watcher *w);
+
+/* probes.c */
+int cw_probes_init(void);
+void cw_probes_exit(void);
+void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
+		     u64 *nmissed, const char **rmap_symbol);
+
+#endif /* _COWWATCH_INTERNAL_H */

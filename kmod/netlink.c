@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowwatch: the generic netlink family "cowwatch".
+ *
+ * Requests come from readers; events go back by unicast to the port of
+ * each reader of the process, packed many to a message (about a page),
+ * numbered per reader, always from process context (the drain work) with
+ * GFP_KERNEL, never from a probe. A reader whose socket closes is
+ * forgotten through the netlink release notifier.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/netlink.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <net/genetlink.h>
+
+#include "internal.h"
+
+static const struct nla_policy cw_policy[COWWATCH_A_MAX + 1] = {
+	[COWWATCH_A_PID] = { .type = NLA_U32 },
+};
+
+static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info);
+static int cw_nl_unwatch(struct sk_buff *skb, struct genl_info *info);
+static int cw_nl_get_stats(struct sk_buff *skb, struct genl_info *info);
+
+/*
+ * No GENL_ADMIN_PERM: a user may watch their own processes. WATCH checks
+ * the caller's right to the target itself (watch.c).
+ */
+static const struct genl_ops cw_ops[] = {
+	{ .cmd = COWWATCH_CMD_WATCH, .doit = cw_nl_watch },
+	{ .cmd = COWWATCH_CMD_UNWATCH, .doit = cw_nl_unwatch },
+	{ .cmd = COWWATCH_CMD_GET_STATS, .doit = cw_nl_get_stats },
+};
+
+static struct genl_family cw_family __ro_after_init = {
+	.name = COWWATCH_GENL_NAME,
+	.version = COWWATCH_GENL_VERSION,
+	.maxattr = COWWATCH_A_MAX,
+	.policy = cw_policy,
+	.module = THIS_MODULE,
+	.ops = cw_ops,
+	.n_ops = ARRAY_SIZE(cw_ops),
+	.resv_start_op = COWWATCH_CMD_GET_STATS + 1,
+};
+
+static int cw_nl_pid(struct genl_info *info, pid_t *pid)
+{
+	if (!info->attrs[COWWATCH_A_PID]) {
+		GENL_SET_ERR_MSG(info, "missing COWWATCH_A_PID");
+		return -EINVAL;
+	}
+	*pid = nla_get_u32(info->attrs[COWWATCH_A_PID]);
+	return 0;
+}
+
+static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info)
+{
+	pid_t pid;
+	int err = cw_nl_pid(info, &pid);
+
+	if (err)
+		return err;
+	return cw_watch_add(genl_info_net(info), info->snd_portid, pid);
+}
+
+static int cw_nl_unwatch(struct sk_buff *skb, struct genl_info *info)
+{
+	pid_t pid;
+	int err = cw_nl_pid(info, &pid);
+
+	if (err)
+		return err;
+	return cw_watch_del(genl_info_net(info), info->snd_portid, pid);
+}
+
+static int cw_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 hits, watched, rmap, nmissed;
+	const char *rmap_name;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cw_family, 0, COWWATCH_CMD_GET_STATS);
+	if (!hdr)
+		goto nospace;
+	cw_probes_stats(&hits, &watched, &rmap, &nmissed, &rmap_name);
+	if (nla_put_u64_64bit(msg, COWWATCH_A_STAT_WP_HITS, hits, COWWATCH_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_WP_WATCHED, watched, COWWATCH_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_RMAP_HITS, rmap, COWWATCH_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_NMISSED, nmissed, COWWATCH_A_PAD) ||
+	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_LOST,
+			      atomic64_read(&cw_lost_total), COWWATCH_A_PAD) ||
+	    nla_put_u32(msg, COWWATCH_A_STAT_WATCHED, cw_watched_count()) ||
+	    nla_put_string(msg, COWWATCH_A_STAT_RMAP_SYMBOL, rmap_name))
+		goto nospace;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* Drain work only: sends @w's pending events message, if any. */
+void cw_nl_flush(struct cw_watcher *w)
+{
+	struct sk_buff *skb = w->skb;
+	int err;
+
+	if (!skb)
+		return;
+	w->skb = NULL;
+	if (nla_put_u64_64bit(skb, COWWATCH_A_LOST, atomic64_read(&w->lost),
+			      COWWATCH_A_PAD)) {
+		/* Cannot happen: room for it is kept free (see below). */
+		nlmsg_free(skb);
+		atomic64_add(w->nevents, &w->lost);
+		return;
+	}
+	genlmsg_end(skb, w->hdr);
+	w->seq++;
+	err = genlmsg_unicast(w->net, skb, w->portid);
+	if (err)	/* socket full or gone: the reader sees the seq gap */
+		atomic64_add(w->nevents, &w->lost);
+}
+
+/* Room kept at the end of an events message for COWWATCH_A_LOST. */
+#define CW_TAIL_ROOM	nla_total_size_64bit(sizeof(u64))
+
+static int cw_nl_put_event(struct sk_buff *skb, struct cw_watcher *w,
+			   const struct cw_event *ev)
+{
+	struct nlattr *nest;
+
+	if (skb_tailroom(skb) < CW_TAIL_ROOM + 256)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, COWWATCH_A_EVENT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, COWWATCH_EV_TGID, ev->entry->tgid) ||
+	    nla_put_u32(skb, COWWATCH_EV_TID, ev->tid) ||
+	    nla_put_u32(skb, COWWATCH_EV_PID, pid_nr_ns(ev->entry->pid, w->pidns)) ||
+	    nla_put_string(skb, COWWATCH_EV_COMM, ev->comm) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_ADDR, ev->addr, COWWATCH_EV_PAD) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_IP, ev->ip, COWWATCH_EV_PAD) ||
+	    nla_put_u32(skb, COWWATCH_EV_OUTCOME, ev->outcome) ||
+	    nla_put_u32(skb, COWWATCH_EV_PAGE_SIZE, ev->page_size) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_TIME, ev->time, COWWATCH_EV_PAD) ||
+	    nla_put_u32(skb, COWWATCH_EV_CPU, ev->cpu) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_START, ev->vm_start, COWWATCH_EV_PAD) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_END, ev->vm_end, COWWATCH_EV_PAD) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_FLAGS, ev->vm_flags, COWWATCH_EV_PAD) ||
+	    nla_put_u32(skb, COWWATCH_EV_DEV, ev->dev) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_INO, ev->ino, COWWATCH_EV_PAD) ||
+	    nla_put_u32(skb, COWWATCH_EV_FLAGS, ev->flags) ||
+	    skb_tailroom(skb) < CW_TAIL_ROOM) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
+		       void **hdrp)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	void *hdr;
+
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, 0, 0, &cw_family, 0, cmd);
+	if (!hdr || nla_put_u32(skb, COWWATCH_A_SEQ, w->seq)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	*skbp = skb;
+	*hdrp = hdr;
+	return 0;
+}
+
+/* Drain work only: appends @ev to @w's pending message. */
+int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
+{
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (!w->skb) {
+			if (cw_nl_start(w, COWWATCH_CMD_EVENTS, &w->skb, &w->hdr))
+				break;
+			w->nevents = 0;
+		}
+		if (!cw_nl_put_event(w->skb, w, ev)) {
+			w->nevents++;
+			return 0;
+		}
+		cw_nl_flush(w);
+	}
+	atomic64_inc(&w->lost);
+	return -ENOMEM;
+}
+
+static void cw_nl_send(struct cw_watcher *w, struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+	w->seq++;
+	genlmsg_unicast(w->net, skb, w->portid);
+}
+
+/* Drain work only: the end of a watched process, with its totals. */
+void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e)
+{
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	void *hdr;
+	int i;
+
+	cw_nl_flush(w);
+	if (cw_nl_start(w, COWWATCH_CMD_EXIT, &skb, &hdr))
+		return;
+	if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
+	    nla_put_u32(skb, COWWATCH_A_PID, pid_nr_ns(e->pid, w->pidns)))
+		goto nospace;
+	nest = nla_nest_start(skb, COWWATCH_A_COUNTERS);
+	if (!nest)
+		goto nospace;
+	for (i = 0; i < __COWWATCH_OUT_MAX; i++)
+		if (nla_put_u64_64bit(skb, i + 1, atomic64_read(&e->count[i]),
+				      COWWATCH_A_PAD))
+			goto nospace;
+	nla_nest_end(skb, nest);
+	cw_nl_send(w, skb, hdr);
+	return;
+nospace:
+	nlmsg_free(skb);
+}
+
+/* Unloading, after the last drain: tells the reader nothing follows. */
+void cw_nl_send_gone(struct cw_watcher *w)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	cw_nl_flush(w);
+	if (cw_nl_start(w, COWWATCH_CMD_GONE, &skb, &hdr))
+		return;
+	if (nla_put_u64_64bit(skb, COWWATCH_A_LOST, atomic64_read(&w->lost),
+			      COWWATCH_A_PAD)) {
+		nlmsg_free(skb);
+		return;
+	}
+	cw_nl_send(w, skb, hdr);
+}
+
+static int cw_nl_notify(struct notifier_block *nb, unsigned long event,
+			void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		cw_watcher_release_port(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block cw_nl_notifier = {
+	.notifier_call = cw_nl_notify,
+};
+
+int cw_netlink_init(void)
+{
+	int err;
+
+	err = netlink_register_notifier(&cw_nl_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&cw_family);
+	if (err) {
+		pr_err("cannot register generic netlink family %s: %d\n",
+		       COWWATCH_GENL_NAME, err);
+		netlink_unregister_notifier(&cw_nl_notifier);
+	}
+	return err;
+}
+
+void cw_netlink_exit(void)
+{
+	genl_unregister_family(&cw_family);
+	netlink_unregister_notifier(&cw_nl_notifier);
+}

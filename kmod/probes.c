@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowwatch: the probes that see copy-on-write faults.
+ *
+ * A kretprobe on do_wp_page() sees every write fault on a present,
+ * write-protected page: its entry handler notes what the old page was, its
+ * return handler what the fault ended in. do_wp_page() does not tell copy
+ * from reuse by its return value (6.1 returns VM_FAULT_WRITE for both, 6.6+
+ * returns 0 for both), and wp_page_copy() is inlined from 6.12 on. What
+ * every kernel does have: a copy is the only path in do_wp_page() that
+ * installs a new anonymous page, through page_add_new_anon_rmap() (6.1) or
+ * folio_add_new_anon_rmap() (6.6+). A kprobe there marks the fault of the
+ * same task, same VMA and same address as a copy.
+ *
+ * do_wp_page() drops the PTE lock and allocates on the copy path, so the
+ * task may sleep and move to another CPU between entry and return: per-CPU
+ * state cannot carry the "this task is in do_wp_page" mark. The mark lives
+ * in the kretprobe instance's own data, hashed by task into buckets with a
+ * lock each. Only faults of watched processes are put in the table (the
+ * entry handler declines the others, so they cost no instance and no
+ * lock), and a task only ever finds its own record, which it inserted
+ * itself, so the lockless empty check below cannot miss it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/ptrace.h>
+#include <linux/sched/task_stack.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
+
+#include "internal.h"
+
+static char *wp_symbol = "do_wp_page";
+module_param(wp_symbol, charp, 0444);
+MODULE_PARM_DESC(wp_symbol, "function probed for write faults (for tests; default do_wp_page)");
+
+static char *rmap_symbol;
+module_param(rmap_symbol, charp, 0444);
+MODULE_PARM_DESC(rmap_symbol, "new-anon-rmap function to probe (for tests; default: folio_add_new_anon_rmap, else page_add_new_anon_rmap)");
+
+static int maxactive = 256;
+module_param(maxactive, int, 0444);
+MODULE_PARM_DESC(maxactive, "do_wp_page calls of watched processes tracked at once (default 256)");
+
+/* What the page behind the write-protected PTE was, at entry. */
+enum cw_old {
+	CW_OLD_ANON,
+	CW_OLD_ZERO,
+	CW_OLD_FILE,
+	CW_OLD_KSM,
+	CW_OLD_SPECIAL,		/* no struct page (PFN maps) */
+};
+
+/* The data of one kretprobe instance: one do_wp_page() call in flight. */
+struct cw_inst {
+	struct hlist_node node;
+	struct task_struct *task;
+	struct vm_area_struct *vma;
+	unsigned long address;
+	bool copied;
+	u8 old;
+	struct cw_event ev;
+};
+
+#define CW_INFLIGHT_BITS	6
+
+struct cw_bucket {
+	raw_spinlock_t lock;
+	struct hlist_head head;
+} ____cacheline_aligned_in_smp;
+
+static struct cw_bucket cw_inflight[1 << CW_INFLIGHT_BITS];
+
+static DEFINE_PER_CPU(u64, cw_wp_hits);
+static DEFINE_PER_CPU(u64, cw_wp_watched);
+static DEFINE_PER_CPU(u64, cw_rmap_hits);
+
+static const char *cw_rmap_name;
+
+static struct cw_bucket *cw_bucket_of(struct task_struct *t)
+{
+	return &cw_inflight[hash_ptr(t, CW_INFLIGHT_BITS)];
+}
+
+/*
+ * The process a fault is charged to: the owner of the mm, which is current
+ * unless the fault is a remote one (ptrace, /proc/pid/mem, GUP on another
+ * process), where only mm->owner (CONFIG_MEMCG) names it.
+ */
+static pid_t cw_fault_tgid(struct mm_struct *mm, bool *remote)
+{
+	pid_t tgid = 0;
+
+	*remote = current->mm != mm;
+	if (!*remote)
+		return current->tgid;
+#ifdef CONFIG_MEMCG
+	{
+		struct task_struct *owner;
+
+		rcu_read_lock();
+		owner = rcu_dereference(mm->owner);
+		if (owner)
+			tgid = owner->tgid;
+		rcu_read_unlock();
+	}
+#endif
+	return tgid;
+}
+
+/*
+ * What the old page is. do_wp_page() is entered with the PTE lock held and
+ * with vmf->orig_pte equal to the PTE, so the page stays mapped (and
+ * cannot be freed or change between anonymous and page cache) while we
+ * look, without taking a reference. KSM can turn a mapped anonymous page
+ * into a KSM page under the page lock only; that race at worst reports a
+ * copy of a page that was merged at that very moment as "copy", not "ksm".
+ */
+static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+	struct page *page;
+
+	if (is_zero_pfn(pfn))
+		return CW_OLD_ZERO;
+	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || !pfn_valid(pfn))
+		return CW_OLD_SPECIAL;
+	page = pfn_to_page(pfn);
+	if (PageKsm(page))
+		return CW_OLD_KSM;
+	if (PageAnon(page))
+		return CW_OLD_ANON;
+	return CW_OLD_FILE;
+}
+
+static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	struct cw_inst *in = (struct cw_inst *)ri->data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct cw_bucket *b;
+	struct cw_entry *e;
+	bool remote;
+	pid_t tgid;
+
+	this_cpu_inc(cw_wp_hits);
+	tgid = cw_fault_tgid(vma->vm_mm, &remote);
+	if (!tgid)
+		return 1;
+	e = cw_entry_get_rcu(tgid);
+	if (!e)
+		return 1;	/* not watched: no return handler for this call */
+	this_cpu_inc(cw_wp_watched);
+
+	in->task = current;
+	in->vma = vma;
+	in->address = vmf->address & PAGE_MASK;
+	in->copied = false;
+	in->old = cw_old_page(vma, vmf->orig_pte);
+
+	in->ev.entry = e;
+	in->ev.time = ktime_get_ns();
+	in->ev.addr = in->address;
+	in->ev.ip = remote ? 0 : instruction_pointer(task_pt_regs(current));
+	in->ev.vm_start = vma->vm_start;
+	in->ev.vm_end = vma->vm_end;
+	in->ev.vm_flags = vma->vm_flags;
+	if (vma->vm_file) {
+		struct inode *inode = file_inode(vma->vm_file);
+
+		in->ev.dev = new_encode_dev(inode->i_sb->s_dev);
+		in->ev.ino = inode->i_ino;
+	} else {
+		in->ev.dev = 0;
+		in->ev.ino = 0;
+	}
+	in->ev.tid = current->pid;
+	in->ev.page_size = PAGE_SIZE;
+	in->ev.flags = 0;
+	if (remote)
+		in->ev.flags |= COWWATCH_EVF_REMOTE;
+	if (vmf->flags & FAULT_FLAG_UNSHARE)
+		in->ev.flags |= COWWATCH_EVF_UNSHARE;
+	memcpy(in->ev.comm, current->comm, sizeof(in->ev.comm));
+
+	b = cw_bucket_of(current);
+	raw_spin_lock(&b->lock);
+	hlist_add_head(&in->node, &b->head);
+	raw_spin_unlock(&b->lock);
+	return 0;
+}
+
+static u32 cw_outcome(const struct cw_inst *in, vm_fault_t ret)
+{
+	if (in->copied) {
+		switch (in->old) {
+		case CW_OLD_ZERO:
+			return COWWATCH_OUT_ZERO;
+		case CW_OLD_FILE:
+			return COWWATCH_OUT_FILE;
+		case CW_OLD_KSM:
+			return COWWATCH_OUT_KSM;
+		case CW_OLD_SPECIAL:
+			return in->ev.ino ? COWWATCH_OUT_FILE : COWWATCH_OUT_COPY;
+		default:
+			return COWWATCH_OUT_COPY;
+		}
+	}
+	if (ret & VM_FAULT_ERROR)
+		return COWWATCH_OUT_ERROR;
+	/* uffd-wp hands the fault to userspace and returns VM_FAULT_RETRY. */
+	if (ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED))
+		return COWWATCH_OUT_RETRY;
+	/* Write-notify or pfn_mkwrite on a shared mapping: never a CoW. */
+	if (in->ev.vm_flags & VM_SHARED)
+		return COWWATCH_OUT_SHARED;
+	/*
+	 * A private page made writable in place. This also counts the rare
+	 * copy abandoned because the PTE changed meanwhile (no new page is
+	 * installed then either).
+	 */
+	return COWWATCH_OUT_REUSE;
+}
+
+static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cw_inst *in = (struct cw_inst *)ri->data;
+	struct cw_bucket *b = cw_bucket_of(in->task);
+	u32 outcome;
+
+	raw_spin_lock(&b->lock);
+	hlist_del(&in->node);
+	raw_spin_unlock(&b->lock);
+
+	outcome = cw_outcome(in, (__force vm_fault_t)regs_return_value(regs));
+	/* The exact per-process totals: counted even if the event is lost. */
+	atomic64_inc(&in->ev.entry->count[outcome]);
+	in->ev.outcome = outcome;
+	in->ev.cpu = smp_processor_id();
+	cw_event_submit(&in->ev);	/* takes over the entry reference */
+	return 0;
+}
+
+/* page_add_new_anon_rmap(page, vma, address) or folio_...(folio, vma, address, flags) */
+static int cw_rmap_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma =
+		(struct vm_area_struct *)regs_get_kernel_argument(regs, 1);
+	unsigned long address = regs_get_kernel_argument(regs, 2) & PAGE_MASK;
+	struct cw_bucket *b = cw_bucket_of(current);
+	struct cw_inst *in;
+
+	/* Our own record, if any, was added by this very task: no race. */
+	if (hlist_empty(&b->head))
+		return 0;
+	raw_spin_lock(&b->lock);
+	hlist_for_each_entry(in, &b->head, node) {
+		if (in->task == current && in->vma == vma &&
+		    in->address == address) {
+			in->copied = true;
+			this_cpu_inc(cw_rmap_hits);
+			break;
+		}
+	}
+	raw_spin_unlock(&b->lock);
+	return 0;
+}
+
+static struct kretprobe cw_wp_probe = {
+	.handler = cw_wp_return,
+	.entry_handler = cw_wp_entry,
+	.data_size = sizeof(struct cw_inst),
+};
+
+static struct kprobe cw_rmap_probe = {
+	.pre_handler = cw_rmap_pre,
+};
+
+static int cw_register_rmap(const char *name)
+{
+	memset(&cw_rmap_probe, 0, sizeof(cw_rmap_probe));
+	cw_rmap_probe.pre_handler = cw_rmap_pre;
+	cw_rmap_probe.symbol_name = name;
+	return register_kprobe(&cw_rmap_probe);
+}
+
+int cw_probes_init(void)
+{
+	static const char * const rmap_names[] = {
+		"folio_add_new_anon_rmap",	/* 6.6 and later */
+		"page_add_new_anon_rmap",	/* up to 6.5 */
+	};
+	unsigned int i;
+	int err = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(cw_inflight); i++) {
+		raw_spin_lock_init(&cw_inflight[i].lock);
+		INIT_HLIST_HEAD(&cw_inflight[i].head);
+	}
+
+	/* The copy marker first: a fault seen at entry must see its copy. */
+	if (rmap_symbol) {
+		cw_rmap_name = rmap_symbol;
+		err = cw_register_rmap(rmap_symbol);
+	} else {
+		for (i = 0; i < ARRAY_SIZE(rmap_names) && err == -ENOENT; i++) {
+			cw_rmap_name = rmap_names[i];
+			err = cw_register_rmap(rmap_names[i]);
+		}
+	}
+	if (err) {
+		if (err == -ENOENT && !rmap_symbol)
+			pr_err("missing symbol: neither %s nor %s\n",
+			       rmap_names[0], rmap_names[1]);
+		else
+			pr_err("cannot probe %s: %d\n", cw_rmap_name, err);
+		return err;
+	}
+
+	cw_wp_probe.kp.symbol_name = wp_symbol;
+	cw_wp_probe.maxactive = max(maxactive, 1);
+	err = register_kretprobe(&cw_wp_probe);
+	if (err) {
+		if (err == -ENOENT)
+			pr_err("missing symbol: %s\n", wp_symbol);
+		else
+			pr_err("cannot probe %s: %d\n", wp_symbol, err);
+		unregister_kprobe(&cw_rmap_probe);
+		return err;
+	}
+	pr_info("probing %s and %s\n", wp_symbol, cw_rmap_name);
+	return 0;
+}
+
+/*
+ * Unregistering waits until no handler runs any more. A do_wp_page() call
+ * in flight then returns without our return handler: its record stays in
+ * cw_inflight, which nobody reads after this, and its entry reference is
+ * lost, so entries may outlive this by a reference: cw_watch_free_all()
+ * frees them regardless.
+ */
+void cw_probes_exit(void)
+{
+	unregister_kretprobe(&cw_wp_probe);
+	unregister_kprobe(&cw_rmap_probe);
+}
+
+void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
+		     u64 *nmissed, const char **rmap_name)
+{
+	int cpu;
+
+	*wp_hits = 0;
+	*wp_watched = 0;
+	*rmap_hits = 0;
+	for_each_possible_cpu(cpu) {
+		*wp_hits += per_cpu(cw_wp_hits, cpu);
+		*wp_watched += per_cpu(cw_wp_watched, cpu);
+		*rmap_hits += per_cpu(cw_rmap_hits, cpu);
+	}
+	*nmissed = (u64)READ_ONCE(cw_wp_probe.nmissed) +
+		   READ_ONCE(cw_wp_probe.kp.nmissed) +
+		   READ_ONCE(cw_rmap_probe.nmissed);
+	*rmap_name = cw_rmap_name;
+}

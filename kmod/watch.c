@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowwatch: which processes are watched, and by whom.
+ *
+ * A watched process is a struct cw_entry in an RCU hash table keyed by
+ * tgid: the fault path looks it up under RCU and takes a reference, with
+ * no lock. Changes (WATCH, UNWATCH, fork, exit, a reader's socket closing)
+ * take cw_watch_lock, a spinlock because the fork and exit tracepoints run
+ * with preemption off. Readers (struct cw_watcher) are created and
+ * destroyed under cw_ctl_mutex, from process context only.
+ *
+ * References: the hash table holds one on each entry, each event in a
+ * ring one, an exited entry waiting for its EXIT message one. An entry
+ * holds one on each of its watchers, and the watcher list one on each
+ * watcher.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <net/net_namespace.h>
+
+#include "internal.h"
+
+#define CW_HASH_BITS	8
+
+static DEFINE_HASHTABLE(cw_hash, CW_HASH_BITS);
+static DEFINE_SPINLOCK(cw_watch_lock);
+static atomic_t cw_nwatched = ATOMIC_INIT(0);
+
+/* Every entry alive, so unloading can free one a lost probe still holds. */
+static LIST_HEAD(cw_all);
+static DEFINE_SPINLOCK(cw_all_lock);
+
+static LIST_HEAD(cw_watchers);
+static DEFINE_MUTEX(cw_ctl_mutex);
+static bool cw_closing;
+
+static LLIST_HEAD(cw_exited);
+
+static struct tracepoint *cw_tp_fork, *cw_tp_exit;
+
+struct cw_entry_all {
+	struct cw_entry e;
+	struct list_head all;
+};
+
+static struct cw_entry_all *cw_all_of(struct cw_entry *e)
+{
+	return container_of(e, struct cw_entry_all, e);
+}
+
+struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w)
+{
+	return refcount_inc_not_zero(&w->ref) ? w : NULL;
+}
+
+/* Safe in any context but NMI: put_net() and put_pid_ns() defer. */
+void cw_watcher_put(struct cw_watcher *w)
+{
+	if (!refcount_dec_and_test(&w->ref))
+		return;
+	kfree_skb(w->skb);
+	put_pid_ns(w->pidns);
+	put_net(w->net);
+	kfree_rcu(w, rcu);
+}
+
+static void cw_entry_free(struct cw_entry *e)
+{
+	int i;
+
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		struct cw_watcher *w = rcu_dereference_protected(e->w[i], 1);
+
+		if (w)
+			cw_watcher_put(w);
+	}
+	put_pid(e->pid);
+	kfree(cw_all_of(e));
+}
+
+static void cw_entry_free_rcu(struct rcu_head *rcu)
+{
+	cw_entry_free(container_of(rcu, struct cw_entry, rcu));
+}
+
+/* May run in a probe: takes only the leaf lock cw_all_lock. */
+void cw_entry_put(struct cw_entry *e)
+{
+	if (!refcount_dec_and_test(&e->ref))
+		return;
+	spin_lock(&cw_all_lock);
+	list_del(&cw_all_of(e)->all);
+	spin_unlock(&cw_all_lock);
+	/* The fault path may still be looking at it under RCU. */
+	call_rcu(&e->rcu, cw_entry_free_rcu);
+}
+
+static struct cw_entry *cw_lookup(pid_t tgid)
+{
+	struct cw_entry *e;
+
+	hash_for_each_possible_rcu(cw_hash, e, hnode, tgid)
+		if (e->tgid == tgid)
+			return e;
+	return NULL;
+}
+
+/* The fault path: a reference on the watched process @tgid, or NULL. */
+struct cw_entry *cw_entry_get_rcu(pid_t tgid)
+{
+	struct cw_entry *e;
+
+	if (!atomic_read(&cw_nwatched))
+		return NULL;
+	rcu_read_lock();
+	e = cw_lookup(tgid);
+	if (e && !refcount_inc_not_zero(&e->ref))
+		e = NULL;
+	rcu_read_unlock();
+	return e;
+}
+
+static struct cw_entry *cw_entry_alloc(gfp_t gfp)
+{
+	struct cw_entry_all *ea = kzalloc(sizeof(*ea), gfp);
+
+	if (!ea)
+		return NULL;
+	refcount_set(&ea->e.ref, 1);
+	return &ea->e;
+}
+
+/* Called with cw_watch_lock held; the hash table takes @e's reference. */
+static void cw_entry_insert(struct cw_entry *e)
+{
+	spin_lock(&cw_all_lock);
+	list_add(&cw_all_of(e)->all, &cw_all);
+	spin_unlock(&cw_all_lock);
+	hash_add_rcu(cw_hash, &e->hnode, e->tgid);
+	atomic_inc(&cw_nwatched);
+}
+
+/* Called with cw_watch_lock held; returns the hash table's reference. */
+static void cw_entry_unhash(struct cw_entry *e)
+{
+	hash_del_rcu(&e->hnode);
+	atomic_dec(&cw_nwatched);
+}
+
+static bool cw_entry_has_watchers(struct cw_entry *e)
+{
+	int i;
+
+	for (i = 0; i < CW_MAX_WATCHERS; i++)
+		if (rcu_access_pointer(e->w[i]))
+			return true;
+	return false;
+}
+
+/* Drops @w from @e; with cw_watch_lock held. True if @e is now unwatched. */
+static bool cw_entry_drop_watcher(struct cw_entry *e, struct cw_watcher *w)
+{
+	int i;
+
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		if (rcu_access_pointer(e->w[i]) == w) {
+			RCU_INIT_POINTER(e->w[i], NULL);
+			cw_watcher_put(w);
+		}
+	}
+	return !cw_entry_has_watchers(e);
+}
+
+unsigned int cw_watched_count(void)
+{
+	return atomic_read(&cw_nwatched);
+}
+
+struct llist_node *cw_take_exited(void)
+{
+	return llist_reverse_order(llist_del_all(&cw_exited));
+}
+
+/*
+ * ptrace_may_access() is not exported to modules. This applies its
+ * credential and dumpability rules (PTRACE_MODE_READ_FSCREDS), but not
+ * the LSM hook (Yama): CAP_SYS_ADMIN, or the caller's fsuid/fsgid equal to
+ * all of the target's uids/gids and a dumpable target, or CAP_SYS_PTRACE
+ * in the target's user namespace.
+ */
+static bool cw_may_watch(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	struct mm_struct *mm;
+	bool ok;
+
+	if (capable(CAP_SYS_ADMIN))
+		return true;
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = (uid_eq(cred->fsuid, tcred->euid) &&
+	      uid_eq(cred->fsuid, tcred->suid) &&
+	      uid_eq(cred->fsuid, tcred->uid) &&
+	      gid_eq(cred->fsgid, tcred->egid) &&
+	      gid_eq(cred->fsgid, tcred->sgid) &&
+	      gid_eq(cred->fsgid, tcred->gid)) ||
+	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+	mm = get_task_mm(task);
+	if (mm) {
+		if (get_dumpable(mm) != SUID_DUMP_USER &&
+		    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+			ok = false;
+		mmput(mm);
+	}
+	return ok;
+}
+
+/* With cw_ctl_mutex held. */
+static struct cw_watcher *cw_watcher_find(struct net *net, u32 portid)
+{
+	struct cw_watcher *w;
+
+	list_for_each_entry(w, &cw_watchers, node)
+		if (net_eq(w->net, net) && w->portid == portid)
+			return w;
+	return NULL;
+}
+
+static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
+{
+	struct cw_watcher *w = cw_watcher_find(net, portid);
+
+	if (w)
+		return w;
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return NULL;
+	refcount_set(&w->ref, 1);	/* the list's */
+	w->net = get_net(net);
+	w->portid = portid;
+	w->pidns = get_pid_ns(task_active_pid_ns(current));
+	atomic64_set(&w->lost, 0);
+	INIT_LIST_HEAD(&w->flush_node);
+	list_add(&w->node, &cw_watchers);
+	return w;
+}
+
+/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr)
+{
+	struct cw_entry *e, *fresh = NULL;
+	struct task_struct *task;
+	struct cw_watcher *w;
+	int err = 0, i, slot = -1;
+
+	if (vnr <= 0)
+		return -ESRCH;
+	rcu_read_lock();
+	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return -ESRCH;
+	if (!cw_may_watch(task)) {
+		err = -EPERM;
+		goto out_task;
+	}
+
+	mutex_lock(&cw_ctl_mutex);
+	if (cw_closing) {
+		err = -ESHUTDOWN;
+		goto out_unlock;
+	}
+	w = cw_watcher_get_or_create(net, portid);
+	fresh = cw_entry_alloc(GFP_KERNEL);
+	if (!w || !fresh) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
+
+	spin_lock(&cw_watch_lock);
+	/*
+	 * The exit tracepoint runs after signal->live dropped to zero and
+	 * takes this lock: an entry added while live > 0 is seen by it.
+	 */
+	if (!atomic_read(&task->signal->live)) {
+		err = -ESRCH;
+		goto out_spin;
+	}
+	e = cw_lookup(task->tgid);
+	if (!e) {
+		e = fresh;
+		fresh = NULL;
+		e->tgid = task->tgid;
+		e->pid = get_pid(task_tgid(task));
+		cw_entry_insert(e);
+	}
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		struct cw_watcher *cur = rcu_access_pointer(e->w[i]);
+
+		if (cur == w)
+			goto out_spin;	/* already watching it */
+		if (!cur && slot < 0)
+			slot = i;
+	}
+	if (slot < 0) {
+		err = -EBUSY;
+		goto out_spin;
+	}
+	refcount_inc(&w->ref);
+	rcu_assign_pointer(e->w[slot], w);
+out_spin:
+	spin_unlock(&cw_watch_lock);
+out_unlock:
+	mutex_unlock(&cw_ctl_mutex);
+	kfree(fresh ? cw_all_of(fresh) : NULL);
+out_task:
+	put_task_struct(task);
+	return err;
+}
+
+/* UNWATCH: the process stops being watched by this reader. */
+int cw_watch_del(struct net *net, u32 portid, pid_t vnr)
+{
+	struct cw_entry *e, *gone = NULL;
+	struct task_struct *task;
+	struct cw_watcher *w;
+	int err = -ENOENT, i;
+
+	rcu_read_lock();
+	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return -ESRCH;
+
+	mutex_lock(&cw_ctl_mutex);
+	w = cw_watcher_find(net, portid);
+	spin_lock(&cw_watch_lock);
+	e = w ? cw_lookup(task->tgid) : NULL;
+	if (e) {
+		for (i = 0; i < CW_MAX_WATCHERS; i++)
+			if (rcu_access_pointer(e->w[i]) == w)
+				err = 0;
+		if (!err && cw_entry_drop_watcher(e, w)) {
+			cw_entry_unhash(e);
+			gone = e;
+		}
+	}
+	spin_unlock(&cw_watch_lock);
+	mutex_unlock(&cw_ctl_mutex);
+	if (gone)
+		cw_entry_put(gone);
+	put_task_struct(task);
+	return err;
+}
+
+/* The reader's socket closed (NETLINK_URELEASE): forget the reader. */
+void cw_watcher_release_port(struct net *net, u32 portid)
+{
+	struct cw_entry *e;
+	struct hlist_node *tmp;
+	struct cw_watcher *w;
+	int bkt;
+
+	mutex_lock(&cw_ctl_mutex);
+	w = cw_watcher_find(net, portid);
+	if (!w) {
+		mutex_unlock(&cw_ctl_mutex);
+		return;
+	}
+	list_del(&w->node);
+	spin_lock(&cw_watch_lock);
+	hash_for_each_safe(cw_hash, bkt, tmp, e, hnode) {
+		if (cw_entry_drop_watcher(e, w)) {
+			cw_entry_unhash(e);
+			cw_entry_put(e);
+		}
+	}
+	spin_unlock(&cw_watch_lock);
+	mutex_unlock(&cw_ctl_mutex);
+	cw_watcher_put(w);
+}
+
+/* Unloading: no new readers from now on; tell the others we are going. */
+void cw_watch_close(void)
+{
+	struct cw_watcher *w;
+
+	mutex_lock(&cw_ctl_mutex);
+	cw_closing = true;
+	list_for_each_entry(w, &cw_watchers, node)
+		cw_nl_send_gone(w);
+	mutex_unlock(&cw_ctl_mutex);
+}
+
+/*
+ * sched_process_fork runs in the parent after copy_process() and before
+ * wake_up_new_task(): the child cannot fault before it is watched.
+ * Threads (same tgid) are already covered by their group's entry.
+ * Preemption is off here: GFP_ATOMIC.
+ */
+static void cw_on_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child)
+{
+	struct cw_entry *pe, *e;
+	int i;
+
+	if (child->tgid == parent->tgid || !atomic_read(&cw_nwatched))
+		return;
+	rcu_read_lock();
+	pe = cw_lookup(parent->tgid);
+	rcu_read_unlock();
+	if (!pe)
+		return;
+	e = cw_entry_alloc(GFP_ATOMIC);
+	if (!e) {
+		pr_warn_ratelimited("no memory to follow fork of %d\n",
+				    child->tgid);
+		return;
+	}
+	e->tgid = child->tgid;
+	e->pid = get_pid(task_tgid(child));
+	spin_lock(&cw_watch_lock);
+	pe = cw_lookup(parent->tgid);
+	if (pe && !cw_lookup(child->tgid)) {
+		for (i = 0; i < CW_MAX_WATCHERS; i++) {
+			struct cw_watcher *w = rcu_dereference_protected(pe->w[i],
+				lockdep_is_held(&cw_watch_lock));
+
+			if (w) {
+				refcount_inc(&w->ref);
+				RCU_INIT_POINTER(e->w[i], w);
+			}
+		}
+		cw_entry_insert(e);
+		e = NULL;
+	}
+	spin_unlock(&cw_watch_lock);
+	if (e) {
+		put_pid(e->pid);
+		kfree(cw_all_of(e));
+	}
+}
+
+/*
+ * sched_process_exit runs in do_exit() after exit_mm(). Once the group's
+ * live count is zero no thread of it returns to user mode: queue the EXIT
+ * message, which carries the entry's final counters.
+ */
+static void cw_on_exit(void *data, struct task_struct *p)
+{
+	struct cw_entry *e;
+
+	if (!atomic_read(&cw_nwatched) || atomic_read(&p->signal->live))
+		return;
+	spin_lock(&cw_watch_lock);
+	e = cw_lookup(p->tgid);
+	if (e)
+		cw_entry_unhash(e);
+	spin_unlock(&cw_watch_lock);
+	if (e) {
+		llist_add(&e->exit_node, &cw_exited);	/* takes the reference */
+		cw_events_kick();
+	}
+}
+
+static void cw_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_fork"))
+		cw_tp_fork = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		cw_tp_exit = tp;
+}
+
+int cw_watch_init(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(cw_find_tp, NULL);
+	if (!cw_tp_fork || !cw_tp_exit) {
+		pr_err("missing tracepoint: %s\n",
+		       cw_tp_fork ? "sched_process_exit" : "sched_process_fork");
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(cw_tp_fork, cw_on_fork, NULL);
+	if (err) {
+		pr_err("cannot attach to sched_process_fork: %d\n", err);
+		return err;
+	}
+	err = tracepoint_probe_register(cw_tp_exit, cw_on_exit, NULL);
+	if (err) {
+		pr_err("cannot attach to sched_process_exit: %d\n", err);
+		tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
+		tracepoint_synchronize_unregister();
+		return err;
+	}
+	return 0;
+}
+
+/* Detaches from fork and exit; no handler runs once this returns. */
+void cw_watch_exit(void)
+{
+	tracepoint_probe_unregister(cw_tp_exit, cw_on_exit, NULL);
+	tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
+	tracepoint_synchronize_unregister();
+}
+
+/* Unloading, after probes, tracepoints, drain work and netlink are gone. */
+void cw_watch_free_all(void)
+{
+	struct cw_watcher *w, *wtmp;
+	struct cw_entry_all *ea, *etmp;
+	struct llist_node *n;
+	struct cw_entry *e;
+	struct hlist_node *tmp;
+	LIST_HEAD(watchers);
+	int bkt;
+
+	mutex_lock(&cw_ctl_mutex);
+	cw_closing = true;
+	list_splice_init(&cw_watchers, &watchers);
+	mutex_unlock(&cw_ctl_mutex);
+
+	n = cw_take_exited();
+	while (n) {
+		e = llist_entry(n, struct cw_entry, exit_node);
+		n = n->next;
+		cw_entry_put(e);
+	}
+	spin_lock(&cw_watch_lock);
+	hash_for_each_safe(cw_hash, bkt, tmp, e, hnode) {
+		cw_entry_unhash(e);
+		cw_entry_put(e);
+	}
+	spin_unlock(&cw_watch_lock);
+	list_for_each_entry_safe(w, wtmp, &watchers, node) {
+		list_del(&w->node);
+		cw_watcher_put(w);
+	}
+	rcu_barrier();	/* cw_entry_free_rcu() is module code */
+	/* Left: entries whose reference a probe took and never returned. */
+	list_for_each_entry_safe(ea, etmp, &cw_all, all) {
+		list_del(&ea->all);
+		cw_entry_free(&ea->e);
+	}
+}

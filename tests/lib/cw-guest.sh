@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# Helpers for the guest tests that watch workloads (sourced after
+# guest-lib.sh): start a workload held at its start line, start readers,
+# release the workload, count what the readers printed.
+CW_BIN=$COWWATCH_SRC/tests/bin
+CWREAD=$CW_BIN/cwread
+COWLOAD=$CW_BIN/cowload
+
+# wait_for FILE PATTERN [TENTHS]: until a line of FILE matches PATTERN.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-300}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$2' in $1: $(cat "$1" 2>/dev/null)"
+}
+
+# start_load NAME MODE N [FILE]: cowload held at its start; sets
+# LOAD_PID (its pid) and LOAD_REGION (start address of its region).
+start_load() {
+	local name=$1
+	shift
+	rm -f "/tmp/$name.go"
+	mkfifo "/tmp/$name.go"
+	"$COWLOAD" "$@" <"/tmp/$name.go" >"$RESULT_DIR/$name.out" 2>&1 &
+	exec {CW_GO_FD}>"/tmp/$name.go"
+	eval "GO_FD_$name=$CW_GO_FD"
+	wait_for "$RESULT_DIR/$name.out" '^region='
+	LOAD_PID=$(sed -n 's/^pid=//p' "$RESULT_DIR/$name.out")
+	LOAD_REGION=$(sed -n 's/^region=//p' "$RESULT_DIR/$name.out")
+}
+
+# go NAME: releases the workload and waits for it to finish.
+go() {
+	local fdvar=GO_FD_$1
+	echo g >&"${!fdvar}"
+	eval "exec ${!fdvar}>&-"
+	wait_for "$RESULT_DIR/$1.out" '^done$' 600
+}
+
+# start_reader NAME ARGS...: cwread ARGS in the background, output in
+# $RESULT_DIR/NAME.log; waits until it watches. Sets READER_PID.
+start_reader() {
+	local name=$1
+	shift
+	"$CWREAD" "$@" >"$RESULT_DIR/$name.log" 2>&1 &
+	READER_PID=$!
+	wait_for "$RESULT_DIR/$name.log" '^watching\|^error\|^no family'
+	grep -q '^watching' "$RESULT_DIR/$name.log" ||
+		fail "reader $name: $(cat "$RESULT_DIR/$name.log")"
+}
+
+# count_events LOG TGID OUTCOME REGION NPAGES: events of TGID with OUTCOME
+# whose address lies in the NPAGES-page region at REGION.
+count_events() {
+	awk -v tgid="$2" -v out="$3" -v lo="$(($4))" -v n="$5" '
+		function hex(s,    i, v) {
+			v = 0
+			s = tolower(substr(s, 3))
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		$1 == "event" {
+			delete f
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			a = hex(f["addr"])
+			if (f["tgid"] == tgid && (out == "*" || f["outcome"] == out) &&
+			    a >= lo && a < lo + n * 4096)
+				c++
+		}
+		END { print c + 0 }' "$1"
+}
+
+# exit_counter LOG TGID OUTCOME: the outcome's count in TGID's EXIT line.
+exit_counter() {
+	awk -v tgid="$2" -v out="$3" '
+		$1 == "exit" {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			if (f["tgid"] == tgid) { print f[out]; found = 1 }
+		}
+		END { if (!found) print "none" }' "$1"
+}
