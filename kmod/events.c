@@ -38,6 +38,7 @@ MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of t
 struct cw_ring {
 	u32 head;		/* written by the producer */
 	u32 tail;		/* written by the drain work */
+	u32 drain_to;		/* the drain work's snapshot of head */
 	u32 mask;
 	struct cw_event *ev;
 };
@@ -125,6 +126,27 @@ static void cw_drain_one(struct cw_event *ev, struct list_head *pending)
 	cw_entry_put(ev->entry);
 }
 
+static void cw_drain_notices(struct llist_node *n)
+{
+	struct cw_watcher *ws[CW_MAX_WATCHERS];
+	unsigned int notice;
+	struct cw_entry *e;
+	int i, nw;
+
+	while (n) {
+		e = llist_entry(n, struct cw_entry, notice_node);
+		/* Read next before notice is cleared: see cw_notify(). */
+		n = n->next;
+		notice = atomic_xchg(&e->notice, 0);
+		nw = cw_watchers_of(e, ws);
+		for (i = 0; i < nw; i++) {
+			cw_nl_send_notice(ws[i], e, notice);
+			cw_watcher_put(ws[i]);
+		}
+		cw_entry_put(e);
+	}
+}
+
 static void cw_drain(struct work_struct *work)
 {
 	struct cw_watcher *ws[CW_MAX_WATCHERS], *w, *wtmp;
@@ -142,11 +164,23 @@ static void cw_drain(struct work_struct *work)
 	 * its EXIT message.
 	 */
 	exited = cw_take_exited();
+	/* Acquire: pairs with the producer's release of head. */
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(cw_rings, cpu)->drain_to =
+			smp_load_acquire(&per_cpu_ptr(cw_rings, cpu)->head);
+	/*
+	 * Then forks and execs, taken after the heads and sent before the
+	 * events up to them: a child's FORK (or a process's EXEC) is queued
+	 * before its first event is published, so it is in this batch
+	 * whenever that event is, and a reader knows the child's parent and
+	 * memory map before its first event. Later events wait for the next
+	 * drain, which their producer kicked.
+	 */
+	cw_drain_notices(cw_take_notices());
 	for_each_possible_cpu(cpu) {
 		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
 		u32 tail = r->tail;
-		/* Acquire: pairs with the producer's release of head. */
-		u32 head = smp_load_acquire(&r->head);
+		u32 head = r->drain_to;
 
 		while (tail != head) {
 			cw_drain_one(&r->ev[tail & r->mask], &pending);

@@ -52,10 +52,18 @@ struct cw_entry {
 	struct pid *pid;		/* for the readers' namespaces */
 	struct hlist_node hnode;	/* cw_hash, under cw_watch_lock */
 	struct llist_node exit_node;	/* on cw_exited once the group died */
+	struct llist_node notice_node;	/* on cw_notices while notice != 0 */
+	atomic_t notice;		/* CW_NOTICE_* waiting to be sent */
+	struct pid *parent;		/* FORK: the watched process that forked it */
+	char comm[TASK_COMM_LEN];	/* EXEC: the name after exec */
 	struct cw_watcher __rcu *w[CW_MAX_WATCHERS];
 	atomic64_t count[__COWWATCH_OUT_MAX];
 	struct rcu_head rcu;
 };
+
+/* Notifications waiting in cw_entry.notice. */
+#define CW_NOTICE_FORK		0x1
+#define CW_NOTICE_EXEC		0x2
 
 /* One fault, as the probes saw it; the drain work turns it into netlink. */
 struct cw_event {
@@ -89,6 +97,7 @@ struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w);
 void cw_watcher_put(struct cw_watcher *w);
 unsigned int cw_watched_count(void);
 struct llist_node *cw_take_exited(void);
+struct llist_node *cw_take_notices(void);
 void cw_watch_close(void);
 
 /* events.c */
@@ -106,6 +115,8 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev);
 void cw_nl_flush(struct cw_watcher *w);
 void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e);
 void cw_nl_send_gone(struct cw_watcher *w);
+void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
+		       unsigned int notice);
 
 /* probes.c */
 int cw_probes_init(void);

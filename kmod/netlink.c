@@ -232,8 +232,8 @@ void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e)
 	if (!nest)
 		goto nospace;
 	for (i = 0; i < __COWWATCH_OUT_MAX; i++)
-		if (nla_put_u64_64bit(skb, i + 1, atomic64_read(&e->count[i]),
-				      COWWATCH_A_PAD))
+		/* Pad type 0: every type from 1 up is a counter here. */
+		if (nla_put_u64_64bit(skb, i + 1, atomic64_read(&e->count[i]), 0))
 			goto nospace;
 	nla_nest_end(skb, nest);
 	cw_nl_send(w, skb, hdr);
@@ -243,6 +243,35 @@ nospace:
 }
 
 /* Unloading, after the last drain: tells the reader nothing follows. */
+/* Drain work only: FORK and/or EXEC of @e, as @notice says. */
+void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
+		       unsigned int notice)
+{
+	pid_t pid = pid_nr_ns(e->pid, w->pidns);
+	struct sk_buff *skb;
+	void *hdr;
+
+	cw_nl_flush(w);
+	if ((notice & CW_NOTICE_FORK) &&
+	    !cw_nl_start(w, COWWATCH_CMD_FORK, &skb, &hdr)) {
+		if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
+		    nla_put_u32(skb, COWWATCH_A_PID, pid) ||
+		    nla_put_u32(skb, COWWATCH_A_PPID,
+				pid_nr_ns(e->parent, w->pidns)))
+			nlmsg_free(skb);
+		else
+			cw_nl_send(w, skb, hdr);
+	}
+	if ((notice & CW_NOTICE_EXEC) &&
+	    !cw_nl_start(w, COWWATCH_CMD_EXEC, &skb, &hdr)) {
+		if (nla_put_u32(skb, COWWATCH_A_PID, pid) ||
+		    nla_put_string(skb, COWWATCH_A_COMM, e->comm))
+			nlmsg_free(skb);
+		else
+			cw_nl_send(w, skb, hdr);
+	}
+}
+
 void cw_nl_send_gone(struct cw_watcher *w)
 {
 	struct sk_buff *skb;

@@ -48,8 +48,9 @@ static DEFINE_MUTEX(cw_ctl_mutex);
 static bool cw_closing;
 
 static LLIST_HEAD(cw_exited);
+static LLIST_HEAD(cw_notices);
 
-static struct tracepoint *cw_tp_fork, *cw_tp_exit;
+static struct tracepoint *cw_tp_fork, *cw_tp_exit, *cw_tp_exec;
 
 struct cw_entry_all {
 	struct cw_entry e;
@@ -88,6 +89,7 @@ static void cw_entry_free(struct cw_entry *e)
 			cw_watcher_put(w);
 	}
 	put_pid(e->pid);
+	put_pid(e->parent);
 	kfree(cw_all_of(e));
 }
 
@@ -192,6 +194,26 @@ unsigned int cw_watched_count(void)
 struct llist_node *cw_take_exited(void)
 {
 	return llist_reverse_order(llist_del_all(&cw_exited));
+}
+
+struct llist_node *cw_take_notices(void)
+{
+	return llist_reverse_order(llist_del_all(&cw_notices));
+}
+
+/*
+ * Queues @notice for @e's readers; any context. The queue holds a reference,
+ * taken here. An entry is on the queue at most once: whoever turns notice
+ * from 0 to non-zero queues it, and the drain work reads ->next before it
+ * clears notice, so a re-queue never races with its walk of the list.
+ */
+static void cw_notify(struct cw_entry *e, unsigned int notice)
+{
+	if (atomic_fetch_or(notice, &e->notice))
+		return;
+	refcount_inc(&e->ref);
+	llist_add(&e->notice_node, &cw_notices);
+	cw_events_kick();
 }
 
 /*
@@ -439,6 +461,7 @@ static void cw_on_fork(void *data, struct task_struct *parent,
 	}
 	e->tgid = child->tgid;
 	e->pid = get_pid(task_tgid(child));
+	e->parent = get_pid(task_tgid(parent));
 	spin_lock(&cw_watch_lock);
 	pe = cw_lookup(parent->tgid);
 	if (pe && !cw_lookup(child->tgid)) {
@@ -452,13 +475,32 @@ static void cw_on_fork(void *data, struct task_struct *parent,
 			}
 		}
 		cw_entry_insert(e);
+		/* Queued under the lock: the child's EXIT cannot come first. */
+		cw_notify(e, CW_NOTICE_FORK);
 		e = NULL;
 	}
 	spin_unlock(&cw_watch_lock);
 	if (e) {
 		put_pid(e->pid);
+		put_pid(e->parent);
 		kfree(cw_all_of(e));
 	}
+}
+
+/*
+ * sched_process_exec runs after the new program is in place (its comm set):
+ * the reader learns that the process's memory map is new.
+ */
+static void cw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	struct cw_entry *e = cw_entry_get_rcu(p->tgid);
+
+	if (!e)
+		return;
+	strscpy(e->comm, p->comm, sizeof(e->comm));
+	cw_notify(e, CW_NOTICE_EXEC);
+	cw_entry_put(e);
 }
 
 /*
@@ -489,6 +531,8 @@ static void cw_find_tp(struct tracepoint *tp, void *priv)
 		cw_tp_fork = tp;
 	else if (!strcmp(tp->name, "sched_process_exit"))
 		cw_tp_exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		cw_tp_exec = tp;
 }
 
 int cw_watch_init(void)
@@ -496,9 +540,10 @@ int cw_watch_init(void)
 	int err;
 
 	for_each_kernel_tracepoint(cw_find_tp, NULL);
-	if (!cw_tp_fork || !cw_tp_exit) {
+	if (!cw_tp_fork || !cw_tp_exit || !cw_tp_exec) {
 		pr_err("missing tracepoint: %s\n",
-		       cw_tp_fork ? "sched_process_exit" : "sched_process_fork");
+		       !cw_tp_fork ? "sched_process_fork" :
+		       !cw_tp_exit ? "sched_process_exit" : "sched_process_exec");
 		return -ENOENT;
 	}
 	err = tracepoint_probe_register(cw_tp_fork, cw_on_fork, NULL);
@@ -509,16 +554,27 @@ int cw_watch_init(void)
 	err = tracepoint_probe_register(cw_tp_exit, cw_on_exit, NULL);
 	if (err) {
 		pr_err("cannot attach to sched_process_exit: %d\n", err);
-		tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
-		tracepoint_synchronize_unregister();
-		return err;
+		goto out_fork;
+	}
+	err = tracepoint_probe_register(cw_tp_exec, cw_on_exec, NULL);
+	if (err) {
+		pr_err("cannot attach to sched_process_exec: %d\n", err);
+		goto out_exit;
 	}
 	return 0;
+
+out_exit:
+	tracepoint_probe_unregister(cw_tp_exit, cw_on_exit, NULL);
+out_fork:
+	tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
+	tracepoint_synchronize_unregister();
+	return err;
 }
 
-/* Detaches from fork and exit; no handler runs once this returns. */
+/* Detaches from fork, exec and exit; no handler runs once this returns. */
 void cw_watch_exit(void)
 {
+	tracepoint_probe_unregister(cw_tp_exec, cw_on_exec, NULL);
 	tracepoint_probe_unregister(cw_tp_exit, cw_on_exit, NULL);
 	tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
 	tracepoint_synchronize_unregister();
@@ -543,6 +599,12 @@ void cw_watch_free_all(void)
 	n = cw_take_exited();
 	while (n) {
 		e = llist_entry(n, struct cw_entry, exit_node);
+		n = n->next;
+		cw_entry_put(e);
+	}
+	n = cw_take_notices();
+	while (n) {
+		e = llist_entry(n, struct cw_entry, notice_node);
 		n = n->next;
 		cw_entry_put(e);
 	}

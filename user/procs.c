@@ -59,6 +59,14 @@ static void reread_maps(struct proc *p)
 	r = maps_ref_read(p->pid);
 	if (!r)
 		return;
+	/*
+	 * A process past exit_mm() (exiting, or a zombie) still has a maps
+	 * file, an empty one: the snapshot we have is the better account.
+	 */
+	if (!r->m.count) {
+		maps_ref_put(r);
+		return;
+	}
 	maps_ref_put(p->maps);
 	p->maps = r;
 }

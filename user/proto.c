@@ -147,6 +147,8 @@ static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
 	mnl_attr_for_each_nested(c, tb[COWWATCH_A_COUNTERS]) {
 		uint16_t type = mnl_attr_get_type(c);
 
+		if (type == 0)
+			continue;	/* alignment padding */
 		if (mnl_attr_validate(c, MNL_TYPE_U64) < 0)
 			return -EBADMSG;
 		if (type >= 1 && type <= __COWWATCH_OUT_MAX)

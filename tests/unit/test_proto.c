@@ -203,6 +203,7 @@ static void test_exit_gone_and_batches(void)
 	mnl_attr_put_u64(a, COWWATCH_OUT_COPY + 1, 1000);
 	mnl_attr_put_u64(a, COWWATCH_OUT_REUSE + 1, 3);
 	mnl_attr_put_u64(a, 200, 99);	/* an outcome this reader does not know */
+	mnl_attr_put(a, 0, 0, NULL);	/* 64-bit alignment padding (type 0) */
 	mnl_attr_nest_end(a, nest);
 	b = put_msg((char *)a + a->nlmsg_len, COWWATCH_CMD_EVENTS, 1);
 	put_event(b, 5, COWWATCH_OUT_FILE, 0x5000);
