@@ -13,6 +13,8 @@
  *   event pid= tgid= tid= comm= addr= ip= outcome= size= cpu= vm_start=
  *         vm_end= vm_flags= dev= ino= flags= seq=
  *   exit pid= tgid= copy= zero= file= ksm= reuse= shared= retry= error= seq=
+ *   fork pid= ppid= seq=
+ *   exec pid= comm= seq=
  *   gone lost= seq=
  * Exit status: 0; 2 a request failed (the line says which errno);
  * 3 no cowwatch family (module not loaded); 1 anything else.
@@ -212,6 +214,16 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 			done = 1;
 		break;
 	}
+	case COWWATCH_CMD_FORK:
+		printf("fork pid=%u ppid=%u seq=%u\n",
+		       m.tb[COWWATCH_A_PID] ? mnl_attr_get_u32(m.tb[COWWATCH_A_PID]) : 0,
+		       m.tb[COWWATCH_A_PPID] ? mnl_attr_get_u32(m.tb[COWWATCH_A_PPID]) : 0, m.seq);
+		break;
+	case COWWATCH_CMD_EXEC:
+		printf("exec pid=%u comm=%s seq=%u\n",
+		       m.tb[COWWATCH_A_PID] ? mnl_attr_get_u32(m.tb[COWWATCH_A_PID]) : 0,
+		       m.tb[COWWATCH_A_COMM] ? mnl_attr_get_str(m.tb[COWWATCH_A_COMM]) : "", m.seq);
+		break;
 	case COWWATCH_CMD_GONE:
 		printf("gone lost=%" PRIu64 " seq=%u\n",
 		       m.tb[COWWATCH_A_LOST] ? u64_of(m.tb[COWWATCH_A_LOST]) : 0, m.seq);
