@@ -20,11 +20,27 @@
  *               write each (N file)
  *   filecold N F  as file, without reading first: the first write copies
  *               in do_cow_fault(), not do_wp_page() (0 events)
- *   loop N      fork-and-write N pages, over and over, until killed
+ *   loop N      fork-and-write N pages, over and over, until killed;
+ *               SIGUSR1 holds it between two rounds (prints "held"),
+ *               SIGUSR2 lets it go on
+ *   uffdpark 1  write-protect a populated page with userfaultfd, write it
+ *               from a second thread: that thread sleeps inside
+ *               do_wp_page() (handle_userfault) until the file
+ *               /tmp/cowload.unpark appears; prints "parked" meanwhile
+ *   idleas UID  become UID (gid too), stay dumpable, print pid= and
+ *               sleep until killed (no start line wait)
  * THP is off for the region, so every fault is a 4 KiB one.
  */
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +50,12 @@
 #include <unistd.h>
 
 static long pg;
+static volatile sig_atomic_t hold;
+
+static void on_usr(int sig)
+{
+	hold = sig == SIGUSR1;
+}
 
 static void die(const char *what)
 {
@@ -116,6 +138,53 @@ static char *map_file(const char *path, long n, int fill)
 	return p;
 }
 
+static void *writer(void *arg)
+{
+	*(volatile char *)arg = 9;
+	return NULL;
+}
+
+static void uffd_park(char *p)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)p, .len = pg },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)p, .len = pg },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		die("userfaultfd");
+	if (ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		die("uffd setup");
+	if (pthread_create(&t, NULL, writer, p))
+		die("pthread_create");
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		die("uffd event");
+	if (msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		die("not a write-protect fault");
+	printf("parked\n");
+	fflush(stdout);
+	while (access("/tmp/cowload.unpark", F_OK))
+		usleep(10000);
+	wp.mode = 0;	/* resolve: unprotect and wake the writer */
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		die("uffd unprotect");
+	pthread_join(t, NULL);
+	close(uffd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -129,6 +198,16 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	n = atol(argv[2]);
 	pg = sysconf(_SC_PAGESIZE);
+	if (!strcmp(mode, "idleas")) {
+		/* Changing uid makes a process undumpable: undo that. */
+		if (setgroups(0, NULL) || setgid(n) || setuid(n) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			die("idleas");
+		printf("pid=%d\n", (int)getpid());
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
@@ -141,7 +220,8 @@ int main(int argc, char **argv)
 	} else {
 		p = anon(n);
 	}
-	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop"))
+	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop") ||
+	    !strcmp(mode, "uffdpark"))
 		write_all(p, n, 1);
 	else if (!strcmp(mode, "zero") || !strcmp(mode, "file"))
 		read_all(p, n);
@@ -173,8 +253,18 @@ int main(int argc, char **argv)
 		write_all(p, n, 5);
 	} else if (!strcmp(mode, "file") || !strcmp(mode, "filecold")) {
 		write_all(p, n, 6);
+	} else if (!strcmp(mode, "uffdpark")) {
+		uffd_park(p);
 	} else if (!strcmp(mode, "loop")) {
+		signal(SIGUSR1, on_usr);
+		signal(SIGUSR2, on_usr);
 		for (;;) {
+			if (hold) {
+				printf("held\n");
+				fflush(stdout);
+				while (hold)
+					usleep(1000);
+			}
 			child = fork();
 			if (child < 0)
 				die("fork");
