@@ -23,6 +23,15 @@
  *   loop N      fork-and-write N pages, over and over, until killed;
  *               SIGUSR1 holds it between two rounds (prints "held"),
  *               SIGUSR2 lets it go on
+ *   ksm N       fill N pages alike, MADV_MERGEABLE, wait (up to 60 s)
+ *               until KSM merged all N (ksmd must run), then write
+ *               each page (N ksm)
+ *   threads N   as anon, but the child writes from two threads (pages
+ *               alternating), each printing "tid=T"
+ *   remote N    populate N pages and fork a child that only sleeps, so
+ *               the pages are shared, before the start line; after it,
+ *               kill and reap the child (for writes through
+ *               /proc/PID/mem by another process meanwhile)
  *   uffdpark 1  write-protect a populated page with userfaultfd, write it
  *               from a second thread: that thread sleeps inside
  *               do_wp_page() (handle_userfault) until the file
@@ -138,6 +147,41 @@ static char *map_file(const char *path, long n, int fill)
 	return p;
 }
 
+static void wait_merged(long n)
+{
+	for (int i = 0; i < 6000; i++) {
+		FILE *f = fopen("/proc/self/ksm_merging_pages", "r");
+		long merged = -1;
+
+		if (!f)
+			die("ksm_merging_pages");
+		if (fscanf(f, "%ld", &merged) != 1)
+			die("ksm_merging_pages");
+		fclose(f);
+		if (merged >= n)
+			return;
+		usleep(10000);
+	}
+	fprintf(stderr, "cowload: KSM did not merge %ld pages\n", n);
+	exit(1);
+}
+
+struct half {
+	char *p;
+	long n, first;
+};
+
+static void *write_half(void *arg)
+{
+	struct half *h = arg;
+
+	printf("tid=%d\n", (int)gettid());
+	fflush(stdout);
+	for (long i = h->first; i < h->n; i += 2)
+		((volatile char *)h->p)[i * pg] = 11;
+	return NULL;
+}
+
 static void *writer(void *arg)
 {
 	*(volatile char *)arg = 9;
@@ -221,10 +265,25 @@ int main(int argc, char **argv)
 		p = anon(n);
 	}
 	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop") ||
-	    !strcmp(mode, "uffdpark"))
+	    !strcmp(mode, "threads") ||
+	    !strcmp(mode, "uffdpark") || !strcmp(mode, "remote"))
 		write_all(p, n, 1);
+	child = 0;
+	if (!strcmp(mode, "remote")) {
+		child = fork_child();
+		if (!child)
+			for (;;)
+				pause();
+	}
 	else if (!strcmp(mode, "zero") || !strcmp(mode, "file"))
 		read_all(p, n);
+	if (!strcmp(mode, "ksm")) {
+		for (long i = 0; i < n; i++)
+			memset(p + i * pg, 'k', pg);
+		if (madvise(p, n * pg, MADV_MERGEABLE))
+			die("MADV_MERGEABLE");
+		wait_merged(n);
+	}
 	printf("pid=%d\nregion=%p\n", (int)getpid(), (void *)p);
 	fflush(stdout);
 	if (read(0, &c, 1) < 0)
@@ -253,6 +312,25 @@ int main(int argc, char **argv)
 		write_all(p, n, 5);
 	} else if (!strcmp(mode, "file") || !strcmp(mode, "filecold")) {
 		write_all(p, n, 6);
+	} else if (!strcmp(mode, "threads")) {
+		child = fork_child();
+		if (!child) {
+			struct half h[2] = { { p, n, 0 }, { p, n, 1 } };
+			pthread_t t[2];
+
+			for (int i = 0; i < 2; i++)
+				if (pthread_create(&t[i], NULL, write_half, &h[i]))
+					die("pthread_create");
+			for (int i = 0; i < 2; i++)
+				pthread_join(t[i], NULL);
+			_exit(0);
+		}
+		reap(child);
+	} else if (!strcmp(mode, "remote")) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	} else if (!strcmp(mode, "ksm")) {
+		write_all(p, n, 10);
 	} else if (!strcmp(mode, "uffdpark")) {
 		uffd_park(p);
 	} else if (!strcmp(mode, "loop")) {
