@@ -315,7 +315,9 @@ int cw_probes_init(void)
 		}
 	}
 	if (err) {
-		if (err == -ENOENT && !rmap_symbol)
+		if (err == -ENOENT && rmap_symbol)
+			pr_err("missing symbol: %s\n", rmap_symbol);
+		else if (err == -ENOENT)
 			pr_err("missing symbol: neither %s nor %s\n",
 			       rmap_names[0], rmap_names[1]);
 		else

@@ -20,11 +20,36 @@
  *               write each (N file)
  *   filecold N F  as file, without reading first: the first write copies
  *               in do_cow_fault(), not do_wp_page() (0 events)
- *   loop N      fork-and-write N pages, over and over, until killed
+ *   loop N      fork-and-write N pages, over and over, until killed;
+ *               SIGUSR1 holds it between two rounds (prints "held"),
+ *               SIGUSR2 lets it go on
+ *   ksm N       fill N pages alike, MADV_MERGEABLE, wait (up to 60 s)
+ *               until KSM merged all N (ksmd must run), then write
+ *               each page (N ksm)
+ *   threads N   as anon, but the child writes from two threads (pages
+ *               alternating), each printing "tid=T"
+ *   remote N    populate N pages and fork a child that only sleeps, so
+ *               the pages are shared, before the start line; after it,
+ *               kill and reap the child (for writes through
+ *               /proc/PID/mem by another process meanwhile)
+ *   uffdpark 1  write-protect a populated page with userfaultfd, write it
+ *               from a second thread: that thread sleeps inside
+ *               do_wp_page() (handle_userfault) until the file
+ *               /tmp/cowload.unpark appears; prints "parked" meanwhile
+ *   idleas UID  become UID (gid too), stay dumpable, print pid= and
+ *               sleep until killed (no start line wait)
  * THP is off for the region, so every fault is a 4 KiB one.
  */
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +59,12 @@
 #include <unistd.h>
 
 static long pg;
+static volatile sig_atomic_t hold;
+
+static void on_usr(int sig)
+{
+	hold = sig == SIGUSR1;
+}
 
 static void die(const char *what)
 {
@@ -116,6 +147,88 @@ static char *map_file(const char *path, long n, int fill)
 	return p;
 }
 
+static void wait_merged(long n)
+{
+	for (int i = 0; i < 6000; i++) {
+		FILE *f = fopen("/proc/self/ksm_merging_pages", "r");
+		long merged = -1;
+
+		if (!f)
+			die("ksm_merging_pages");
+		if (fscanf(f, "%ld", &merged) != 1)
+			die("ksm_merging_pages");
+		fclose(f);
+		if (merged >= n)
+			return;
+		usleep(10000);
+	}
+	fprintf(stderr, "cowload: KSM did not merge %ld pages\n", n);
+	exit(1);
+}
+
+struct half {
+	char *p;
+	long n, first;
+};
+
+static void *write_half(void *arg)
+{
+	struct half *h = arg;
+
+	printf("tid=%d\n", (int)gettid());
+	fflush(stdout);
+	for (long i = h->first; i < h->n; i += 2)
+		((volatile char *)h->p)[i * pg] = 11;
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	*(volatile char *)arg = 9;
+	return NULL;
+}
+
+static void uffd_park(char *p)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)p, .len = pg },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)p, .len = pg },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		die("userfaultfd");
+	if (ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		die("uffd setup");
+	if (pthread_create(&t, NULL, writer, p))
+		die("pthread_create");
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		die("uffd event");
+	if (msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		die("not a write-protect fault");
+	printf("parked\n");
+	fflush(stdout);
+	while (access("/tmp/cowload.unpark", F_OK))
+		usleep(10000);
+	wp.mode = 0;	/* resolve: unprotect and wake the writer */
+	if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp))
+		die("uffd unprotect");
+	pthread_join(t, NULL);
+	close(uffd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode;
@@ -129,6 +242,16 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	n = atol(argv[2]);
 	pg = sysconf(_SC_PAGESIZE);
+	if (!strcmp(mode, "idleas")) {
+		/* Changing uid makes a process undumpable: undo that. */
+		if (setgroups(0, NULL) || setgid(n) || setuid(n) ||
+		    prctl(PR_SET_DUMPABLE, 1))
+			die("idleas");
+		printf("pid=%d\n", (int)getpid());
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
@@ -141,10 +264,26 @@ int main(int argc, char **argv)
 	} else {
 		p = anon(n);
 	}
-	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop"))
+	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop") ||
+	    !strcmp(mode, "threads") ||
+	    !strcmp(mode, "uffdpark") || !strcmp(mode, "remote"))
 		write_all(p, n, 1);
+	child = 0;
+	if (!strcmp(mode, "remote")) {
+		child = fork_child();
+		if (!child)
+			for (;;)
+				pause();
+	}
 	else if (!strcmp(mode, "zero") || !strcmp(mode, "file"))
 		read_all(p, n);
+	if (!strcmp(mode, "ksm")) {
+		for (long i = 0; i < n; i++)
+			memset(p + i * pg, 'k', pg);
+		if (madvise(p, n * pg, MADV_MERGEABLE))
+			die("MADV_MERGEABLE");
+		wait_merged(n);
+	}
 	printf("pid=%d\nregion=%p\n", (int)getpid(), (void *)p);
 	fflush(stdout);
 	if (read(0, &c, 1) < 0)
@@ -173,8 +312,37 @@ int main(int argc, char **argv)
 		write_all(p, n, 5);
 	} else if (!strcmp(mode, "file") || !strcmp(mode, "filecold")) {
 		write_all(p, n, 6);
+	} else if (!strcmp(mode, "threads")) {
+		child = fork_child();
+		if (!child) {
+			struct half h[2] = { { p, n, 0 }, { p, n, 1 } };
+			pthread_t t[2];
+
+			for (int i = 0; i < 2; i++)
+				if (pthread_create(&t[i], NULL, write_half, &h[i]))
+					die("pthread_create");
+			for (int i = 0; i < 2; i++)
+				pthread_join(t[i], NULL);
+			_exit(0);
+		}
+		reap(child);
+	} else if (!strcmp(mode, "remote")) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	} else if (!strcmp(mode, "ksm")) {
+		write_all(p, n, 10);
+	} else if (!strcmp(mode, "uffdpark")) {
+		uffd_park(p);
 	} else if (!strcmp(mode, "loop")) {
+		signal(SIGUSR1, on_usr);
+		signal(SIGUSR2, on_usr);
 		for (;;) {
+			if (hold) {
+				printf("held\n");
+				fflush(stdout);
+				while (hold)
+					usleep(1000);
+			}
 			child = fork();
 			if (child < 0)
 				die("fork");

@@ -3,7 +3,7 @@
  * cwread: the minimal cowwatch reader the guest tests use.
  *
  *   cwread stats
- *   cwread [-t IDLE_MS] [-u PID] [-x PID] watch PID...
+ *   cwread [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
  *
  * "watch" sends WATCH for each PID (then UNWATCH for each -x PID), prints
  * "watching PID" for each, then prints one line per notification until the
@@ -16,10 +16,13 @@
  *   fork pid= ppid= seq=
  *   exec pid= comm= seq=
  *   gone lost= seq=
- * Exit status: 0; 2 a request failed (the line says which errno);
+ * -U UID drops to that uid and gid first (in the guest, an unprivileged
+ * process cannot load shared libraries over the 9p root, so setpriv
+ * cannot start one). Exit status: 0; 2 a request failed (the line says which errno);
  * 3 no cowwatch family (module not loaded); 1 anything else.
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -287,8 +290,13 @@ int main(int argc, char **argv)
 	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "t:u:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:u:x:U:")) != -1) {
 		switch (opt) {
+		case 'U':
+			if (setgroups(0, NULL) || setgid(atoi(optarg)) ||
+			    setuid(atoi(optarg)))
+				die("dropping privileges");
+			break;
 		case 't': idle_ms = atol(optarg); break;
 		case 'u': until_pid = atol(optarg); break;
 		case 'x':
@@ -296,7 +304,7 @@ int main(int argc, char **argv)
 				unwatch[nunwatch++] = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cwread stats | cwread [-t MS] [-u PID] [-x PID] watch PID...\n");
+			fprintf(stderr, "usage: cwread stats | cwread [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
 			return 1;
 		}
 	}

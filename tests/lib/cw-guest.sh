@@ -6,6 +6,15 @@ CW_BIN=$COWWATCH_SRC/tests/bin
 CWREAD=$CW_BIN/cwread
 COWLOAD=$CW_BIN/cowload
 
+# A failed test must not leave the module loaded for the next one.
+cw_cleanup() {
+	local rc=$? j
+	for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
+	if module_loaded; then rmmod cowwatch || true; fi
+	exit $rc
+}
+trap cw_cleanup EXIT
+
 # wait_for FILE PATTERN [TENTHS]: until a line of FILE matches PATTERN.
 wait_for() {
 	local i
