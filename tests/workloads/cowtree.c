@@ -3,7 +3,7 @@
  * cowtree: a process tree that breaks copy-on-write sharing in known ways,
  * for checking the reader's attribution against ground truth.
  *
- *   cowtree PAGES0 [PAGES1 ...]
+ *   cowtree [--hold] PAGES0 [PAGES1 ...]
  *
  * The parent maps a private anonymous region (THP off, so its own VMA of
  * 4 KiB pages), writes every page, prints "region=0xSTART pages=N" and
@@ -13,6 +13,9 @@
  * (cw_thread_main() calls cw_worker_write()). Workers exit as soon as they
  * are done (they live milliseconds). The parent writes nothing after the
  * fork, waits for them, prints "worker=PID pages=N" for each and exits.
+ * With --hold the workers wait, after the fork, until a line arrives on
+ * standard input (the parent prints "held" once they are all forked):
+ * time for a test to attach to the running tree.
  * Pinned to CPU 0: a page in another CPU's LRU batch holds an extra
  * reference, which would turn the parent's reuse into a copy.
  */
@@ -20,6 +23,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,10 +51,15 @@ __attribute__((noinline)) void *cw_thread_main(void *arg)
 	return NULL;
 }
 
-static void worker(int index, long first, long count)
+static void worker(int index, long first, long count, int hold_fd)
 {
 	struct job j = { first, count };
 	pthread_t t;
+	char byte;
+
+	/* Held: until the parent closes the pipe's other end. */
+	if (hold_fd >= 0 && read(hold_fd, &byte, 1) < 0)
+		_exit(4);
 
 	if (index == 0) {
 		if (pthread_create(&t, NULL, cw_thread_main, &j) || pthread_join(t, NULL))
@@ -65,8 +74,17 @@ int main(int argc, char **argv)
 {
 	long pages[MAX_WORKERS], total = 0, first = 0;
 	pid_t pids[MAX_WORKERS];
-	int n = argc - 1, failed = 0;
+	int n, failed = 0, hold = 0, hold_pipe[2] = { -1, -1 };
 	cpu_set_t cpu0;
+
+	if (argc > 1 && !strcmp(argv[1], "--hold")) {
+		hold = 1;
+		argv++;
+		argc--;
+		if (pipe(hold_pipe))
+			return 1;
+	}
+	n = argc - 1;
 
 	if (n < 1 || n > MAX_WORKERS) {
 		fprintf(stderr, "usage: cowtree PAGES0 [PAGES1 ...] (at most %d)\n", MAX_WORKERS);
@@ -96,9 +114,21 @@ int main(int argc, char **argv)
 		pids[i] = fork();
 		if (pids[i] < 0)
 			return 1;
-		if (pids[i] == 0)
-			worker(i, first, pages[i]);
+		if (pids[i] == 0) {
+			close(hold_pipe[1]);
+			worker(i, first, pages[i], hold_pipe[0]);
+		}
 		first += pages[i];
+	}
+	if (hold) {
+		char line[16];
+
+		close(hold_pipe[0]);
+		printf("held\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			line[0] = 0;
+		close(hold_pipe[1]);	/* the workers read EOF and go */
 	}
 	for (int i = 0; i < n; i++) {
 		int status;
