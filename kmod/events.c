@@ -28,9 +28,9 @@
 
 #include "internal.h"
 
-static unsigned int ring_size = 1024;
+static unsigned int ring_size = 4096;
 module_param(ring_size, uint, 0444);
-MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 1024)");
+MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 104 bytes each)");
 
 /* How long events gather before a drain: batching, not latency. */
 #define CW_DRAIN_DELAY	msecs_to_jiffies(5)
@@ -49,9 +49,15 @@ static atomic_t cw_kicked = ATOMIC_INIT(0);
 static struct irq_work cw_irq_work;
 static struct delayed_work cw_drain_work;
 
+/* Set when a ring is an eighth full: drain now, not after the batching delay. */
+static atomic_t cw_urgent = ATOMIC_INIT(0);
+
 static void cw_irq_work_fn(struct irq_work *w)
 {
-	queue_delayed_work(system_unbound_wq, &cw_drain_work, CW_DRAIN_DELAY);
+	if (atomic_xchg(&cw_urgent, 0))
+		mod_delayed_work(system_unbound_wq, &cw_drain_work, 0);
+	else
+		queue_delayed_work(system_unbound_wq, &cw_drain_work, CW_DRAIN_DELAY);
 }
 
 /*
@@ -91,6 +97,10 @@ void cw_event_submit(struct cw_event *ev)
 		r->ev[head & r->mask] = *ev;
 		/* Release: the record is complete before the drain sees it. */
 		smp_store_release(&r->head, head + 1);
+		/* A burst: the batching delay would let the ring overflow. */
+		if (head - READ_ONCE(r->tail) == (r->mask + 1) / 8 &&
+		    !atomic_xchg(&cw_urgent, 1))
+			irq_work_queue(&cw_irq_work);
 	}
 	cw_events_kick();
 }
@@ -164,10 +174,12 @@ static void cw_drain(struct work_struct *work)
 	 * its EXIT message.
 	 */
 	exited = cw_take_exited();
-	/* Acquire: pairs with the producer's release of head. */
-	for_each_possible_cpu(cpu)
-		per_cpu_ptr(cw_rings, cpu)->drain_to =
-			smp_load_acquire(&per_cpu_ptr(cw_rings, cpu)->head);
+	for_each_possible_cpu(cpu) {
+		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
+
+		/* Acquire: pairs with the producer's release of head. */
+		r->drain_to = smp_load_acquire(&r->head);
+	}
 	/*
 	 * Then forks and execs, taken after the heads and sent before the
 	 * events up to them: a child's FORK (or a process's EXEC) is queued

@@ -8,10 +8,11 @@
 tree=$COWWATCH_SRC/tests/workloads/cowtree
 load_module
 
-mkfifo /tmp/hold
-"$tree" --hold 12 40 3 </tmp/hold >"$RESULT_DIR/tree.txt" &
+hold=$(mktemp -u /tmp/hold.XXXXXX)
+mkfifo "$hold"
+"$tree" --hold 12 40 3 <"$hold" >"$RESULT_DIR/tree.txt" &
 tree_pid=$!
-exec 7>/tmp/hold
+exec 7>"$hold"
 for _ in $(seq 100); do grep -q '^held' "$RESULT_DIR/tree.txt" && break; sleep 0.1; done
 grep -q '^held' "$RESULT_DIR/tree.txt" || fail "cowtree never held"
 

@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_WORKERS 64
+#define MAX_WORKERS 4096
 
 static char *region;
 static long page;
