@@ -34,6 +34,7 @@ struct cw_watcher {
 	struct net *net;
 	u32 portid;
 	struct pid_namespace *pidns;	/* the reader's, for COWWATCH_EV_PID */
+	bool privileged;		/* had CAP_SYS_ADMIN at its first WATCH */
 	atomic64_t lost;		/* events dropped for this reader */
 	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
 	/* Only the drain work touches these (and unload after it). */

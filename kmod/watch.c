@@ -49,7 +49,7 @@ static bool cw_closing;
 
 static LLIST_HEAD(cw_exited);
 
-static struct tracepoint *cw_tp_fork, *cw_tp_exit;
+static struct tracepoint *cw_tp_fork, *cw_tp_exit, *cw_tp_exec;
 
 struct cw_entry_all {
 	struct cw_entry e;
@@ -255,6 +255,7 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
 	w->net = get_net(net);
 	w->portid = portid;
 	w->pidns = get_pid_ns(task_active_pid_ns(current));
+	w->privileged = capable(CAP_SYS_ADMIN);
 	atomic64_set(&w->lost, 0);
 	INIT_LIST_HEAD(&w->flush_node);
 	list_add(&w->node, &cw_watchers);
@@ -483,12 +484,46 @@ static void cw_on_exit(void *data, struct task_struct *p)
 	}
 }
 
+/*
+ * sched_process_exec runs once the new program is set up, before it runs.
+ * An exec that changed credentials (setuid, file capabilities) left the
+ * mm not dumpable: as ptrace would, readers that were allowed in only by
+ * matching credentials lose the process (its events carry addresses).
+ */
+static void cw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	struct cw_entry *e;
+	int i;
+
+	if (!atomic_read(&cw_nwatched) || !p->mm ||
+	    get_dumpable(p->mm) == SUID_DUMP_USER)
+		return;
+	spin_lock(&cw_watch_lock);
+	e = cw_lookup(p->tgid);
+	if (e) {
+		for (i = 0; i < CW_MAX_WATCHERS; i++) {
+			struct cw_watcher *w = rcu_dereference_protected(e->w[i],
+				lockdep_is_held(&cw_watch_lock));
+
+			if (w && !w->privileged && cw_entry_drop_watcher(e, w)) {
+				cw_entry_unhash(e);
+				cw_entry_put(e);
+				break;
+			}
+		}
+	}
+	spin_unlock(&cw_watch_lock);
+}
+
 static void cw_find_tp(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_process_fork"))
 		cw_tp_fork = tp;
 	else if (!strcmp(tp->name, "sched_process_exit"))
 		cw_tp_exit = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		cw_tp_exec = tp;
 }
 
 int cw_watch_init(void)
@@ -496,9 +531,10 @@ int cw_watch_init(void)
 	int err;
 
 	for_each_kernel_tracepoint(cw_find_tp, NULL);
-	if (!cw_tp_fork || !cw_tp_exit) {
+	if (!cw_tp_fork || !cw_tp_exit || !cw_tp_exec) {
 		pr_err("missing tracepoint: %s\n",
-		       cw_tp_fork ? "sched_process_exit" : "sched_process_fork");
+		       !cw_tp_fork ? "sched_process_fork" :
+		       !cw_tp_exit ? "sched_process_exit" : "sched_process_exec");
 		return -ENOENT;
 	}
 	err = tracepoint_probe_register(cw_tp_fork, cw_on_fork, NULL);
@@ -509,16 +545,27 @@ int cw_watch_init(void)
 	err = tracepoint_probe_register(cw_tp_exit, cw_on_exit, NULL);
 	if (err) {
 		pr_err("cannot attach to sched_process_exit: %d\n", err);
-		tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
-		tracepoint_synchronize_unregister();
-		return err;
+		goto out_fork;
+	}
+	err = tracepoint_probe_register(cw_tp_exec, cw_on_exec, NULL);
+	if (err) {
+		pr_err("cannot attach to sched_process_exec: %d\n", err);
+		goto out_exit;
 	}
 	return 0;
+
+out_exit:
+	tracepoint_probe_unregister(cw_tp_exit, cw_on_exit, NULL);
+out_fork:
+	tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
+	tracepoint_synchronize_unregister();
+	return err;
 }
 
-/* Detaches from fork and exit; no handler runs once this returns. */
+/* Detaches from fork, exit and exec; no handler runs once this returns. */
 void cw_watch_exit(void)
 {
+	tracepoint_probe_unregister(cw_tp_exec, cw_on_exec, NULL);
 	tracepoint_probe_unregister(cw_tp_exit, cw_on_exit, NULL);
 	tracepoint_probe_unregister(cw_tp_fork, cw_on_fork, NULL);
 	tracepoint_synchronize_unregister();

@@ -36,6 +36,8 @@
  *               from a second thread: that thread sleeps inside
  *               do_wp_page() (handle_userfault) until the file
  *               /tmp/cowload.unpark appears; prints "parked" meanwhile
+ *   execas UID PROG [ARG...]  become UID as idleas does, print pid=,
+ *               wait for the start line, then exec PROG
  *   idleas UID  become UID (gid too), stay dumpable, print pid= and
  *               sleep until killed (no start line wait)
  * THP is off for the region, so every fault is a 4 KiB one.
@@ -242,13 +244,19 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	n = atol(argv[2]);
 	pg = sysconf(_SC_PAGESIZE);
-	if (!strcmp(mode, "idleas")) {
+	if (!strcmp(mode, "idleas") || !strcmp(mode, "execas")) {
 		/* Changing uid makes a process undumpable: undo that. */
 		if (setgroups(0, NULL) || setgid(n) || setuid(n) ||
 		    prctl(PR_SET_DUMPABLE, 1))
-			die("idleas");
+			die(mode);
 		printf("pid=%d\n", (int)getpid());
 		fflush(stdout);
+		if (!strcmp(mode, "execas") && argc > 3) {
+			if (read(0, &c, 1) < 0)
+				die("read");
+			execv(argv[3], argv + 3);
+			die(argv[3]);
+		}
 		for (;;)
 			pause();
 	}
