@@ -83,7 +83,7 @@ void cw_watch_exit(void);
 void cw_watch_free_all(void);
 struct cw_entry *cw_entry_get_rcu(pid_t tgid);
 void cw_entry_put(struct cw_entry *e);
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr);
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags);
 int cw_watch_del(struct net *net, u32 portid, pid_t vnr);
 void cw_watcher_release_port(struct net *net, u32 portid);
 struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w);

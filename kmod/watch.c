@@ -262,27 +262,12 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
 	return w;
 }
 
-/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr)
+/* Adds @task's thread group to the reader's watch list. */
+static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task)
 {
 	struct cw_entry *e, *fresh = NULL;
-	struct task_struct *task;
 	struct cw_watcher *w;
 	int err = 0, i, slot = -1;
-
-	if (vnr <= 0)
-		return -ESRCH;
-	rcu_read_lock();
-	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
-	if (task)
-		get_task_struct(task);
-	rcu_read_unlock();
-	if (!task)
-		return -ESRCH;
-	if (!cw_may_watch(task)) {
-		err = -EPERM;
-		goto out_task;
-	}
 
 	mutex_lock(&cw_ctl_mutex);
 	if (cw_closing) {
@@ -332,7 +317,82 @@ out_spin:
 out_unlock:
 	mutex_unlock(&cw_ctl_mutex);
 	kfree(fresh ? cw_all_of(fresh) : NULL);
-out_task:
+	return err;
+}
+
+/* At most this many existing descendants are added by one WATCH. */
+#define CW_MAX_DESCENDANTS	1024
+
+static bool cw_descends_from(struct task_struct *p, struct task_struct *root)
+{
+	struct task_struct *t = p;
+
+	while (t->pid > 1) {
+		t = rcu_dereference(t->real_parent);
+		if (same_thread_group(t, root))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The processes below @root now, each if the caller may watch it. A
+ * process forked by one of them while this runs, before its parent is
+ * watched, is missed.
+ */
+static void cw_watch_descendants(struct net *net, u32 portid,
+				 struct task_struct *root)
+{
+	struct task_struct *p;
+	struct pid **pids;
+	int i, n = 0;
+
+	pids = kmalloc_array(CW_MAX_DESCENDANTS, sizeof(*pids), GFP_KERNEL);
+	if (!pids)
+		return;
+	rcu_read_lock();
+	for_each_process(p) {
+		if (n == CW_MAX_DESCENDANTS)
+			break;
+		if (!same_thread_group(p, root) && cw_descends_from(p, root))
+			pids[n++] = get_pid(task_tgid(p));
+	}
+	rcu_read_unlock();
+	for (i = 0; i < n; i++) {
+		p = get_pid_task(pids[i], PIDTYPE_PID);
+		if (p) {
+			if (cw_may_watch(p))
+				cw_watch_task(net, portid, p);
+			put_task_struct(p);
+		}
+		put_pid(pids[i]);
+	}
+	kfree(pids);
+}
+
+/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
+{
+	struct task_struct *task;
+	int err;
+
+	if (vnr <= 0)
+		return -ESRCH;
+	rcu_read_lock();
+	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return -ESRCH;
+	if (!cw_may_watch(task)) {
+		err = -EPERM;
+		goto out;
+	}
+	err = cw_watch_task(net, portid, task);
+	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS))
+		cw_watch_descendants(net, portid, task);
+out:
 	put_task_struct(task);
 	return err;
 }
