@@ -34,6 +34,7 @@ struct cw_watcher {
 	struct net *net;
 	u32 portid;
 	struct pid_namespace *pidns;	/* the reader's, for COWWATCH_EV_PID */
+	bool privileged;		/* had CAP_SYS_ADMIN at its first WATCH */
 	atomic64_t lost;		/* events dropped for this reader */
 	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
 	/* Only the drain work touches these (and unload after it). */
@@ -90,7 +91,7 @@ void cw_watch_exit(void);
 void cw_watch_free_all(void);
 struct cw_entry *cw_entry_get_rcu(pid_t tgid);
 void cw_entry_put(struct cw_entry *e);
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr);
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags);
 int cw_watch_del(struct net *net, u32 portid, pid_t vnr);
 void cw_watcher_release_port(struct net *net, u32 portid);
 struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w);

@@ -21,6 +21,7 @@
 
 static const struct nla_policy cw_policy[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_PID] = { .type = NLA_U32 },
+	[COWWATCH_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32, COWWATCH_WATCH_DESCENDANTS),
 };
 
 static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info);
@@ -45,7 +46,7 @@ static struct genl_family cw_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = cw_ops,
 	.n_ops = ARRAY_SIZE(cw_ops),
-	.resv_start_op = COWWATCH_CMD_GET_STATS + 1,
+	/* resv_start_op 0: strict validation for every command (new family) */
 };
 
 static int cw_nl_pid(struct genl_info *info, pid_t *pid)
@@ -60,12 +61,15 @@ static int cw_nl_pid(struct genl_info *info, pid_t *pid)
 
 static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info)
 {
+	u32 flags = 0;
 	pid_t pid;
 	int err = cw_nl_pid(info, &pid);
 
 	if (err)
 		return err;
-	return cw_watch_add(genl_info_net(info), info->snd_portid, pid);
+	if (info->attrs[COWWATCH_A_WATCH_FLAGS])
+		flags = nla_get_u32(info->attrs[COWWATCH_A_WATCH_FLAGS]);
+	return cw_watch_add(genl_info_net(info), info->snd_portid, pid, flags);
 }
 
 static int cw_nl_unwatch(struct sk_buff *skb, struct genl_info *info)

@@ -277,33 +277,19 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
 	w->net = get_net(net);
 	w->portid = portid;
 	w->pidns = get_pid_ns(task_active_pid_ns(current));
+	w->privileged = capable(CAP_SYS_ADMIN);
 	atomic64_set(&w->lost, 0);
 	INIT_LIST_HEAD(&w->flush_node);
 	list_add(&w->node, &cw_watchers);
 	return w;
 }
 
-/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr)
+/* Adds @task's thread group to the reader's watch list. */
+static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task)
 {
 	struct cw_entry *e, *fresh = NULL;
-	struct task_struct *task;
 	struct cw_watcher *w;
 	int err = 0, i, slot = -1;
-
-	if (vnr <= 0)
-		return -ESRCH;
-	rcu_read_lock();
-	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
-	if (task)
-		get_task_struct(task);
-	rcu_read_unlock();
-	if (!task)
-		return -ESRCH;
-	if (!cw_may_watch(task)) {
-		err = -EPERM;
-		goto out_task;
-	}
 
 	mutex_lock(&cw_ctl_mutex);
 	if (cw_closing) {
@@ -353,7 +339,82 @@ out_spin:
 out_unlock:
 	mutex_unlock(&cw_ctl_mutex);
 	kfree(fresh ? cw_all_of(fresh) : NULL);
-out_task:
+	return err;
+}
+
+/* At most this many existing descendants are added by one WATCH. */
+#define CW_MAX_DESCENDANTS	1024
+
+static bool cw_descends_from(struct task_struct *p, struct task_struct *root)
+{
+	struct task_struct *t = p;
+
+	while (t->pid > 1) {
+		t = rcu_dereference(t->real_parent);
+		if (same_thread_group(t, root))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The processes below @root now, each if the caller may watch it. A
+ * process forked by one of them while this runs, before its parent is
+ * watched, is missed.
+ */
+static void cw_watch_descendants(struct net *net, u32 portid,
+				 struct task_struct *root)
+{
+	struct task_struct *p;
+	struct pid **pids;
+	int i, n = 0;
+
+	pids = kmalloc_array(CW_MAX_DESCENDANTS, sizeof(*pids), GFP_KERNEL);
+	if (!pids)
+		return;
+	rcu_read_lock();
+	for_each_process(p) {
+		if (n == CW_MAX_DESCENDANTS)
+			break;
+		if (!same_thread_group(p, root) && cw_descends_from(p, root))
+			pids[n++] = get_pid(task_tgid(p));
+	}
+	rcu_read_unlock();
+	for (i = 0; i < n; i++) {
+		p = get_pid_task(pids[i], PIDTYPE_PID);
+		if (p) {
+			if (cw_may_watch(p))
+				cw_watch_task(net, portid, p);
+			put_task_struct(p);
+		}
+		put_pid(pids[i]);
+	}
+	kfree(pids);
+}
+
+/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
+{
+	struct task_struct *task;
+	int err;
+
+	if (vnr <= 0)
+		return -ESRCH;
+	rcu_read_lock();
+	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return -ESRCH;
+	if (!cw_may_watch(task)) {
+		err = -EPERM;
+		goto out;
+	}
+	err = cw_watch_task(net, portid, task);
+	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS))
+		cw_watch_descendants(net, portid, task);
+out:
 	put_task_struct(task);
 	return err;
 }
@@ -487,12 +548,8 @@ static void cw_on_fork(void *data, struct task_struct *parent,
 	}
 }
 
-/*
- * sched_process_exec runs after the new program is in place (its comm set):
- * the reader learns that the process's memory map is new.
- */
-static void cw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
-		       struct linux_binprm *bprm)
+/* After an exec the comm is set: readers learn that the memory map is new. */
+static void cw_exec_notify(struct task_struct *p)
 {
 	struct cw_entry *e = cw_entry_get_rcu(p->tgid);
 
@@ -523,6 +580,44 @@ static void cw_on_exit(void *data, struct task_struct *p)
 		llist_add(&e->exit_node, &cw_exited);	/* takes the reference */
 		cw_events_kick();
 	}
+}
+
+/*
+ * An exec that changed credentials (setuid, file capabilities) left the
+ * mm not dumpable: as ptrace would, readers that were allowed in only by
+ * matching credentials lose the process (its events carry addresses).
+ */
+static void cw_exec_check_creds(struct task_struct *p)
+{
+	struct cw_entry *e;
+	int i;
+
+	if (!atomic_read(&cw_nwatched) || !p->mm ||
+	    get_dumpable(p->mm) == SUID_DUMP_USER)
+		return;
+	spin_lock(&cw_watch_lock);
+	e = cw_lookup(p->tgid);
+	if (e) {
+		for (i = 0; i < CW_MAX_WATCHERS; i++) {
+			struct cw_watcher *w = rcu_dereference_protected(e->w[i],
+				lockdep_is_held(&cw_watch_lock));
+
+			if (w && !w->privileged && cw_entry_drop_watcher(e, w)) {
+				cw_entry_unhash(e);
+				cw_entry_put(e);
+				break;
+			}
+		}
+	}
+	spin_unlock(&cw_watch_lock);
+}
+
+/* sched_process_exec runs once the new program is set up, before it runs. */
+static void cw_on_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	cw_exec_check_creds(p);
+	cw_exec_notify(p);
 }
 
 static void cw_find_tp(struct tracepoint *tp, void *priv)

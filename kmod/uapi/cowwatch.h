@@ -12,6 +12,11 @@
  *                           now on, every process it forks. Needs
  *                           CAP_SYS_ADMIN or the target's credentials.
  *                           -ESRCH: no such process; -EPERM: not allowed.
+ *                           COWWATCH_A_WATCH_FLAGS (optional):
+ *                           COWWATCH_WATCH_DESCENDANTS also watches the
+ *                           process's existing descendants (those the
+ *                           caller may watch; best effort against forks
+ *                           racing with the request).
  *   COWWATCH_CMD_UNWATCH    COWWATCH_A_PID: stop watching it (children
  *                           already followed stay watched).
  *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
@@ -78,6 +83,7 @@ enum cowwatch_attr {
 	COWWATCH_A_STAT_RMAP_SYMBOL,	/* string: the new-anon-rmap probe */
 	COWWATCH_A_PPID,		/* u32, in the reader's pid namespace */
 	COWWATCH_A_COMM,		/* string */
+	COWWATCH_A_WATCH_FLAGS,		/* u32: COWWATCH_WATCH_* */
 	__COWWATCH_A_MAX,
 };
 
@@ -125,6 +131,9 @@ enum cowwatch_outcome {
 };
 
 #define COWWATCH_OUT_MAX	(__COWWATCH_OUT_MAX - 1)
+
+/* COWWATCH_A_WATCH_FLAGS */
+#define COWWATCH_WATCH_DESCENDANTS	0x1
 
 /* COWWATCH_EV_FLAGS */
 #define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */

@@ -28,6 +28,10 @@
  *               each page (N ksm)
  *   threads N   as anon, but the child writes from two threads (pages
  *               alternating), each printing "tid=T"
+ *   prefork N   populate N pages and fork, before the start line, a child
+ *               that waits for its parent's word after it, then writes
+ *               each page (N copies); its own child (forked before the
+ *               start line too) only sleeps until killed
  *   remote N    populate N pages and fork a child that only sleeps, so
  *               the pages are shared, before the start line; after it,
  *               kill and reap the child (for writes through
@@ -36,6 +40,8 @@
  *               from a second thread: that thread sleeps inside
  *               do_wp_page() (handle_userfault) until the file
  *               /tmp/cowload.unpark appears; prints "parked" meanwhile
+ *   execas UID PROG [ARG...]  become UID as idleas does, print pid=,
+ *               wait for the start line, then exec PROG
  *   idleas UID  become UID (gid too), stay dumpable, print pid= and
  *               sleep until killed (no start line wait)
  * THP is off for the region, so every fault is a 4 KiB one.
@@ -242,13 +248,19 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	n = atol(argv[2]);
 	pg = sysconf(_SC_PAGESIZE);
-	if (!strcmp(mode, "idleas")) {
+	if (!strcmp(mode, "idleas") || !strcmp(mode, "execas")) {
 		/* Changing uid makes a process undumpable: undo that. */
 		if (setgroups(0, NULL) || setgid(n) || setuid(n) ||
 		    prctl(PR_SET_DUMPABLE, 1))
-			die("idleas");
+			die(mode);
 		printf("pid=%d\n", (int)getpid());
 		fflush(stdout);
+		if (!strcmp(mode, "execas") && argc > 3) {
+			if (read(0, &c, 1) < 0)
+				die("read");
+			execv(argv[3], argv + 3);
+			die(argv[3]);
+		}
 		for (;;)
 			pause();
 	}
@@ -265,10 +277,36 @@ int main(int argc, char **argv)
 		p = anon(n);
 	}
 	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop") ||
-	    !strcmp(mode, "threads") ||
+	    !strcmp(mode, "threads") || !strcmp(mode, "prefork") ||
 	    !strcmp(mode, "uffdpark") || !strcmp(mode, "remote"))
 		write_all(p, n, 1);
 	child = 0;
+	int word[2];
+
+	if (!strcmp(mode, "prefork")) {
+		if (pipe(word))
+			die("pipe");
+		child = fork_child();
+		if (!child) {
+			pid_t grandchild = fork();
+
+			if (grandchild < 0)
+				die("fork");
+			if (!grandchild)
+				for (;;)
+					pause();
+			printf("grandchild=%d\n", (int)grandchild);
+			fflush(stdout);
+			close(word[1]);
+			if (read(word[0], &c, 1) != 1)
+				die("word");
+			write_all(p, n, 12);
+			kill(grandchild, SIGKILL);
+			waitpid(grandchild, NULL, 0);
+			_exit(0);
+		}
+		close(word[0]);
+	}
 	if (!strcmp(mode, "remote")) {
 		child = fork_child();
 		if (!child)
@@ -325,6 +363,11 @@ int main(int argc, char **argv)
 				pthread_join(t[i], NULL);
 			_exit(0);
 		}
+		reap(child);
+	} else if (!strcmp(mode, "prefork")) {
+		if (write(word[1], "w", 1) != 1)
+			die("word");
+		close(word[1]);
 		reap(child);
 	} else if (!strcmp(mode, "remote")) {
 		kill(child, SIGKILL);

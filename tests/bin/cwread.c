@@ -3,7 +3,7 @@
  * cwread: the minimal cowwatch reader the guest tests use.
  *
  *   cwread stats
- *   cwread [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
+ *   cwread [-d] [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
  *
  * "watch" sends WATCH for each PID (then UNWATCH for each -x PID), prints
  * "watching PID" for each, then prints one line per notification until the
@@ -16,6 +16,7 @@
  *   fork pid= ppid= seq=
  *   exec pid= comm= seq=
  *   gone lost= seq=
+ * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS).
  * -U UID drops to that uid and gid first (in the guest, an unprivileged
  * process cannot load shared libraries over the 9p root, so setpriv
  * cannot start one). Exit status: 0; 2 a request failed (the line says which errno);
@@ -287,11 +288,12 @@ int main(int argc, char **argv)
 	static char rbuf[65536];
 	struct nlmsghdr *nlh;
 	long idle_ms = 0, unwatch[16];
-	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err;
+	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err, descendants = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "t:u:x:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "dt:u:x:U:")) != -1) {
 		switch (opt) {
+		case 'd': descendants = 1; break;
 		case 'U':
 			if (setgroups(0, NULL) || setgid(atoi(optarg)) ||
 			    setuid(atoi(optarg)))
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
 				unwatch[nunwatch++] = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cwread stats | cwread [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
+			fprintf(stderr, "usage: cwread stats | cwread [-d] [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
 			return 1;
 		}
 	}
@@ -344,6 +346,9 @@ int main(int argc, char **argv)
 	for (i = optind + 1; i < argc; i++) {
 		nlh = put_req(buf, family, COWWATCH_CMD_WATCH);
 		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)atol(argv[i]));
+		if (descendants)
+			mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS,
+					 COWWATCH_WATCH_DESCENDANTS);
 		err = request(nlh, notify_cb);
 		if (err) {
 			printf("error watch %s: %s (%s)\n", argv[i], strerror(-err),
