@@ -38,9 +38,19 @@ static const struct genl_ops cw_ops[] = {
 	{ .cmd = COWWATCH_CMD_GET_STATS, .doit = cw_nl_get_stats },
 };
 
+/*
+ * A build for the reader's test of a protocol mismatch (tests/variants/)
+ * announces another version; the real module always announces its own.
+ */
+#ifdef COWWATCH_SELFTEST_FAMILY_VERSION
+#define CW_FAMILY_VERSION	COWWATCH_SELFTEST_FAMILY_VERSION
+#else
+#define CW_FAMILY_VERSION	COWWATCH_GENL_VERSION
+#endif
+
 static struct genl_family cw_family __ro_after_init = {
 	.name = COWWATCH_GENL_NAME,
-	.version = COWWATCH_GENL_VERSION,
+	.version = CW_FAMILY_VERSION,
 	.maxattr = COWWATCH_A_MAX,
 	.policy = cw_policy,
 	.module = THIS_MODULE,

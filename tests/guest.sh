@@ -19,6 +19,7 @@
 #   --no-build          do not (re)build the module and reader first
 #   --module-dir DIR    take cowwatch.ko from DIR instead of build/KVER/kmod
 #   --show-output       print each test's output after its verdict
+#   --follow-output     print each test's output while it runs
 #   --qemu-timeout S    hard limit for one boot (default: boot allowance plus
 #                       the tests' own limits)
 # A test sets its own time limit (default 120 s) with a line
@@ -37,13 +38,14 @@ usage() {
 	exit 2
 }
 
-series='' verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0
+series='' verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=${2-}; shift 2 || usage ;;
 	--verdicts) verdicts=${2-}; shift 2 || usage ;;
 	--no-build) build=0; shift ;;
 	--show-output) show_output=1; shift ;;
+	--follow-output) follow_output=1; shift ;;
 	--module-dir) module_dir=${2-}; shift 2 || usage ;;
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
 	-h|--help) usage ;;
@@ -144,8 +146,19 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		[ -n "$qemu_timeout" ] || limit=$((limit + $(test_timeout "$t") + 10))
 	done
 
+	follower=''
+	if [ "$follow_output" = 1 ]; then
+		mkdir -p "$out/0" && : >"$out/0/output"
+		tail -n +1 -F "$out/0/output" 2>/dev/null &
+		follower=$!
+	fi
 	boot "$out" "$limit"
 	qrc=$?
+	if [ -n "$follower" ]; then
+		sleep 0.5
+		kill "$follower" 2>/dev/null
+		wait "$follower" 2>/dev/null
+	fi
 	console="$out/console.log"
 	[ -f "$console" ] || : >"$console"
 
