@@ -24,9 +24,12 @@
 
 static struct nlmsghdr *put_request(struct cw_nl *nl, uint16_t type, uint8_t cmd, uint8_t version)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
+	/* libmnl leaves attribute padding as it finds it: send no stale bytes. */
+	memset(nl->buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = mnl_nlmsg_put_header(nl->buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++nl->seq;

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The whole reader under valgrind, on real netlink traffic: watching a
-# command tree with every event, then attaching to a process and being
-# interrupted. No invalid access, no leak, statuses as without valgrind.
+# command tree with every event, then attaching to a process until the
+# duration ends. No invalid access, no leak, statuses as without valgrind.
+# (Ctrl-C is tested without valgrind, in reader_errors.sh: valgrind takes
+# blocked signals for itself, and signalfd does not see them.)
 # guest-timeout: 300
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
@@ -16,14 +18,11 @@ cat "$RESULT_DIR/vg1.txt"
 expect_eq "$rc" 0 "cowwatch -- cowtree under valgrind"
 tail -n 1 "$RESULT_DIR/out.json" | grep -q '"type":"summary"' || fail "no summary under valgrind"
 
-sleep 60 &
+sleep 600 &
 victim=$!
-"${vg[@]}" "$COWWATCH_BIN" "$victim" >/dev/null 2>"$RESULT_DIR/vg2.txt" &
-reader=$!
-sleep 8	# valgrind starts slowly under emulation
-kill -INT "$reader"
-wait "$reader"
+"${vg[@]}" "$COWWATCH_BIN" --json -d 5 -o "$RESULT_DIR/pid.json" "$victim" 2>"$RESULT_DIR/vg2.txt"
 rc=$?
 cat "$RESULT_DIR/vg2.txt"
-expect_eq "$rc" 0 "cowwatch PID under valgrind, interrupted"
-kill "$victim"
+expect_eq "$rc" 0 "cowwatch -d 5 PID under valgrind"
+grep -q '"type":"summary"' "$RESULT_DIR/pid.json" || fail "no summary after the duration"
+kill "$victim" 2>/dev/null || true
