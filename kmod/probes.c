@@ -25,6 +25,7 @@
 
 #include <linux/fs.h>
 #include <linux/hash.h>
+#include <linux/hugetlb.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -139,30 +140,34 @@ static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 	return CW_OLD_FILE;
 }
 
-static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* The watched process a fault belongs to, with a reference, or NULL. */
+static struct cw_entry *cw_fault_entry(struct vm_area_struct *vma, bool *remote)
 {
-	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
-	struct cw_inst *in = (struct cw_inst *)ri->data;
-	struct vm_area_struct *vma = vmf->vma;
-	struct cw_bucket *b;
-	struct cw_entry *e;
-	bool remote;
 	pid_t tgid;
 
-	this_cpu_inc(cw_wp_hits);
-	tgid = cw_fault_tgid(vma->vm_mm, &remote);
-	if (!tgid)
-		return 1;
-	e = cw_entry_get_rcu(tgid);
-	if (!e)
-		return 1;	/* not watched: no return handler for this call */
+	if (!cw_watched_count())
+		return NULL;
+	tgid = cw_fault_tgid(vma->vm_mm, remote);
+	return tgid ? cw_entry_get_rcu(tgid) : NULL;
+}
+
+/*
+ * Common to do_wp_page() and hugetlb_wp() entry: fills the instance of a
+ * watched process's fault and puts it in the in-flight table.
+ */
+static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
+			  struct vm_area_struct *vma, unsigned long address,
+			  u8 old, bool unshare, unsigned long page_size)
+{
+	struct cw_bucket *b;
+
 	this_cpu_inc(cw_wp_watched);
 
 	in->task = current;
 	in->vma = vma;
-	in->address = vmf->address & PAGE_MASK;
+	in->address = address & ~(page_size - 1);
 	in->copied = false;
-	in->old = cw_old_page(vma, vmf->orig_pte);
+	in->old = old;
 
 	in->ev.entry = e;
 	in->ev.time = ktime_get_ns();
@@ -181,11 +186,11 @@ static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		in->ev.ino = 0;
 	}
 	in->ev.tid = current->pid;
-	in->ev.page_size = PAGE_SIZE;
+	in->ev.page_size = page_size;
 	in->ev.flags = 0;
 	if (remote)
 		in->ev.flags |= COWWATCH_EVF_REMOTE;
-	if (vmf->flags & FAULT_FLAG_UNSHARE)
+	if (unshare)
 		in->ev.flags |= COWWATCH_EVF_UNSHARE;
 	memcpy(in->ev.comm, current->comm, sizeof(in->ev.comm));
 
@@ -195,6 +200,76 @@ static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	raw_spin_unlock(&b->lock);
 	return 0;
 }
+
+/* Returns 1 (no return handler) for the faults of unwatched processes. */
+static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma = vmf->vma;
+	struct cw_entry *e;
+	bool remote;
+
+	this_cpu_inc(cw_wp_hits);
+	e = cw_fault_entry(vma, &remote);
+	if (!e)
+		return 1;
+	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
+			      vmf->address, cw_old_page(vma, vmf->orig_pte),
+			      vmf->flags & FAULT_FLAG_UNSHARE, PAGE_SIZE);
+}
+
+/*
+ * hugetlb_wp(): the copy-on-write of a hugetlb page. Its arguments changed
+ * in 6.10 (a struct vm_fault) and again in 6.19: kmod/Kbuild defines
+ * CW_HUGETLB_WP_* only for the kernel series whose source was checked.
+ * The old page: anonymous or hugetlbfs page cache, read under the PTE lock
+ * held at entry.
+ */
+#if defined(CW_HUGETLB_WP_VMF)
+#define CW_HUGETLB 1
+static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma = vmf->vma;
+	struct cw_entry *e;
+	bool remote;
+
+	this_cpu_inc(cw_wp_hits);
+	e = cw_fault_entry(vma, &remote);
+	if (!e)
+		return 1;
+	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
+			      vmf->address,
+			      PageAnon(pte_page(vmf->orig_pte)) ?
+			      CW_OLD_ANON : CW_OLD_FILE,
+			      vmf->flags & FAULT_FLAG_UNSHARE,
+			      vma_kernel_pagesize(vma));
+}
+#elif defined(CW_HUGETLB_WP_V61)
+#define CW_HUGETLB 1
+/* hugetlb_wp(mm, vma, address, ptep, flags, pagecache_page, ptl) */
+static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma =
+		(struct vm_area_struct *)regs_get_kernel_argument(regs, 1);
+	unsigned long address = regs_get_kernel_argument(regs, 2);
+	pte_t *ptep = (pte_t *)regs_get_kernel_argument(regs, 3);
+	unsigned int flags = regs_get_kernel_argument(regs, 4);
+	struct cw_entry *e;
+	bool remote;
+
+	this_cpu_inc(cw_wp_hits);
+	e = cw_fault_entry(vma, &remote);
+	if (!e)
+		return 1;
+	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
+			      address,
+			      PageAnon(pte_page(huge_ptep_get(ptep))) ?
+			      CW_OLD_ANON : CW_OLD_FILE,
+			      flags & FAULT_FLAG_UNSHARE,
+			      vma_kernel_pagesize(vma));
+}
+#endif
 
 static u32 cw_outcome(const struct cw_inst *in, vm_fault_t ret)
 {
@@ -282,6 +357,75 @@ static struct kprobe cw_rmap_probe = {
 	.pre_handler = cw_rmap_pre,
 };
 
+#ifdef CW_HUGETLB
+static struct kretprobe cw_huge_probe = {
+	.handler = cw_wp_return,
+	.entry_handler = cw_huge_entry,
+	.data_size = sizeof(struct cw_inst),
+};
+
+/* hugepage_add_new_anon_rmap(page, vma, address), hugetlb_...(folio, ...) */
+static struct kprobe cw_huge_rmap_probe = {
+	.pre_handler = cw_rmap_pre,
+};
+
+static bool cw_huge_on;
+
+/*
+ * Optional: without these symbols hugetlb copies are not seen, and the
+ * module says so once, but works for everything else.
+ */
+static void cw_huge_init(void)
+{
+	static const char * const names[] = {
+		"hugetlb_add_new_anon_rmap",	/* 6.10 and later */
+		"hugepage_add_new_anon_rmap",	/* before */
+	};
+	unsigned int i;
+	int err = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(names) && err == -ENOENT; i++) {
+		memset(&cw_huge_rmap_probe, 0, sizeof(cw_huge_rmap_probe));
+		cw_huge_rmap_probe.pre_handler = cw_rmap_pre;
+		cw_huge_rmap_probe.symbol_name = names[i];
+		err = register_kprobe(&cw_huge_rmap_probe);
+	}
+	if (err) {
+		pr_notice("hugetlb copies not seen: no %s or %s (%d)\n",
+			  names[0], names[1], err);
+		return;
+	}
+	cw_huge_probe.kp.symbol_name = "hugetlb_wp";
+	cw_huge_probe.maxactive = max(maxactive, 1);
+	err = register_kretprobe(&cw_huge_probe);
+	if (err) {
+		pr_notice("hugetlb copies not seen: cannot probe hugetlb_wp (%d)\n",
+			  err);
+		unregister_kprobe(&cw_huge_rmap_probe);
+		return;
+	}
+	cw_huge_on = true;
+}
+
+static void cw_huge_exit(void)
+{
+	if (!cw_huge_on)
+		return;
+	unregister_kretprobe(&cw_huge_probe);
+	unregister_kprobe(&cw_huge_rmap_probe);
+	cw_huge_on = false;
+}
+#else
+static void cw_huge_init(void)
+{
+	pr_notice("hugetlb copies not seen: hugetlb_wp() of this kernel series is not decoded\n");
+}
+
+static void cw_huge_exit(void)
+{
+}
+#endif
+
 static int cw_register_rmap(const char *name)
 {
 	memset(&cw_rmap_probe, 0, sizeof(cw_rmap_probe));
@@ -337,6 +481,7 @@ int cw_probes_init(void)
 		return err;
 	}
 	pr_info("probing %s and %s\n", wp_symbol, cw_rmap_name);
+	cw_huge_init();
 	return 0;
 }
 
@@ -349,6 +494,7 @@ int cw_probes_init(void)
  */
 void cw_probes_exit(void)
 {
+	cw_huge_exit();
 	unregister_kretprobe(&cw_wp_probe);
 	unregister_kprobe(&cw_rmap_probe);
 }
@@ -369,5 +515,10 @@ void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
 	*nmissed = (u64)READ_ONCE(cw_wp_probe.nmissed) +
 		   READ_ONCE(cw_wp_probe.kp.nmissed) +
 		   READ_ONCE(cw_rmap_probe.nmissed);
+#ifdef CW_HUGETLB
+	*nmissed += (u64)READ_ONCE(cw_huge_probe.nmissed) +
+		    READ_ONCE(cw_huge_probe.kp.nmissed) +
+		    READ_ONCE(cw_huge_rmap_probe.nmissed);
+#endif
 	*rmap_name = cw_rmap_name;
 }

@@ -32,6 +32,8 @@
  *               that waits for its parent's word after it, then writes
  *               each page (N copies); its own child (forked before the
  *               start line too) only sleeps until killed
+ *   huge N      as anon, with N 2 MiB hugetlb pages (the region is N*512
+ *               small pages long); needs free huge pages
  *   remote N    populate N pages and fork a child that only sleeps, so
  *               the pages are shared, before the start line; after it,
  *               kill and reap the child (for writes through
@@ -273,11 +275,17 @@ int main(int argc, char **argv)
 		if (argc < 4)
 			return 2;
 		p = map_file(argv[3], n, 1);
+	} else if (!strcmp(mode, "huge")) {
+		pg = 2L << 20;	/* write_all() strides: one write per huge page */
+		p = mmap(NULL, n * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap hugetlb");
 	} else {
 		p = anon(n);
 	}
 	if (!strcmp(mode, "anon") || !strcmp(mode, "reuse") || !strcmp(mode, "loop") ||
-	    !strcmp(mode, "threads") || !strcmp(mode, "prefork") ||
+	    !strcmp(mode, "threads") || !strcmp(mode, "prefork") || !strcmp(mode, "huge") ||
 	    !strcmp(mode, "uffdpark") || !strcmp(mode, "remote"))
 		write_all(p, n, 1);
 	child = 0;
@@ -327,7 +335,7 @@ int main(int argc, char **argv)
 	if (read(0, &c, 1) < 0)
 		die("read");
 
-	if (!strcmp(mode, "anon")) {
+	if (!strcmp(mode, "anon") || !strcmp(mode, "huge")) {
 		child = fork_child();
 		if (!child) {
 			write_all(p, n, 2);
