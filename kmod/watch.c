@@ -392,19 +392,23 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 	kfree(pids);
 }
 
+/* The task @vnr names in the caller's pid namespace, with a reference. */
+static struct task_struct *cw_get_task(pid_t vnr)
+{
+	struct pid *pid = vnr > 0 ? find_get_pid(vnr) : NULL;
+	struct task_struct *task = get_pid_task(pid, PIDTYPE_PID);
+
+	put_pid(pid);
+	return task;
+}
+
 /* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
 int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
 {
 	struct task_struct *task;
 	int err;
 
-	if (vnr <= 0)
-		return -ESRCH;
-	rcu_read_lock();
-	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
-	if (task)
-		get_task_struct(task);
-	rcu_read_unlock();
+	task = cw_get_task(vnr);
 	if (!task)
 		return -ESRCH;
 	if (!cw_may_watch(task)) {
@@ -427,11 +431,7 @@ int cw_watch_del(struct net *net, u32 portid, pid_t vnr)
 	struct cw_watcher *w;
 	int err = -ENOENT, i;
 
-	rcu_read_lock();
-	task = pid_task(find_vpid(vnr), PIDTYPE_PID);
-	if (task)
-		get_task_struct(task);
-	rcu_read_unlock();
+	task = cw_get_task(vnr);
 	if (!task)
 		return -ESRCH;
 

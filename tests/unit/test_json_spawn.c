@@ -11,21 +11,8 @@
 
 #include "json.h"
 #include "spawn.h"
+#include "unit.h"
 
-static int failures;
-
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok: " : "not ok: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static void expect_json(const char *in, const char *want, const char *what)
 {
@@ -95,6 +82,5 @@ int main(void)
 {
 	test_json();
 	test_spawn();
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

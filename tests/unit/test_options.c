@@ -6,21 +6,8 @@
 #include <string.h>
 
 #include "options.h"
+#include "unit.h"
 
-static int failures;
-
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok: " : "not ok: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 /*
  * Parses the NULL-terminated words; returns the result, fills @o and @err.
@@ -89,6 +76,5 @@ int main(void)
 	       strstr(err, "unknown option") && strstr(err, "--frobnicate"), "unknown option: %s", err);
 	report(parse(&o, err, sizeof(err), "--help", NULL) == OPTIONS_EXIT_OK, "--help");
 	report(parse(&o, err, sizeof(err), "-V", NULL) == OPTIONS_EXIT_OK, "-V");
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

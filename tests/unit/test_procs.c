@@ -12,21 +12,8 @@
 #include <unistd.h>
 
 #include "procs.h"
+#include "unit.h"
 
-static int failures;
-
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok: " : "not ok: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 __attribute__((noinline)) void cw_writer_function(volatile char *p)
 {
@@ -133,6 +120,5 @@ int main(void)
 	munmap(anon, 16 * 4096);
 	free(heap);
 	procs_free(&t);
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }

@@ -15,25 +15,12 @@
 #include <linux/genetlink.h>
 
 #include "proto.h"
+#include "unit.h"
 
 #define FAMILY 0x1d
 
-static int failures;
 static const char *seed_dir;
 static int seed_no;
-
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf(ok ? "ok: " : "not ok: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 struct seen {
 	struct cw_event ev[8];
@@ -318,6 +305,5 @@ int main(int argc, char **argv)
 	test_events();
 	test_exit_gone_and_batches();
 	test_malformed();
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }
