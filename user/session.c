@@ -289,6 +289,23 @@ static void drop_unwanted(struct session *s)
 	s->nunwatch = 0;
 }
 
+/*
+ * A process whose EXIT notification was lost (the socket overflowed; the
+ * sequence gap counts it) would keep the watch open for ever: each refresh
+ * also asks the kernel whether the live ones still exist.
+ */
+static void check_liveness(struct session *s)
+{
+	for (size_t i = 0; i < sizeof(s->procs.buckets) / sizeof(s->procs.buckets[0]); i++) {
+		for (struct proc *p = s->procs.buckets[i]; p; p = p->next) {
+			if (p->live && kill(p->pid, 0) < 0 && errno == ESRCH) {
+				p->live = false;
+				s->live--;
+			}
+		}
+	}
+}
+
 static void totals(const struct session *s, uint64_t start, struct report_totals *t)
 {
 	t->duration_s = (double)(now_ns() - start) / 1e9;
@@ -334,6 +351,7 @@ static void watch_loop(struct session *s, int sigfd)
 		drop_unwanted(s);
 		now = now_ns();
 		if (now >= next_tick) {
+			check_liveness(s);
 			totals(s, start, &t);
 			report_live(&s->rep, &s->procs, &t, (double)(now - last_tick) / 1e9);
 			last_tick = now;
