@@ -32,6 +32,13 @@ static unsigned int ring_size = 4096;
 module_param(ring_size, uint, 0444);
 MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 104 bytes each)");
 
+static int drain_at = -1;
+module_param(drain_at, int, 0444);
+MODULE_PARM_DESC(drain_at, "events in one CPU's ring that start a drain at once (default: an eighth of the ring; 0: only after the batching delay)");
+
+/* The drain_at in force, from 1 up; 0: never early. */
+static u32 cw_drain_at;
+
 /* How long events gather before a drain: batching, not latency. */
 #define CW_DRAIN_DELAY	msecs_to_jiffies(5)
 
@@ -98,7 +105,7 @@ void cw_event_submit(struct cw_event *ev)
 		/* Release: the record is complete before the drain sees it. */
 		smp_store_release(&r->head, head + 1);
 		/* A burst: the batching delay would let the ring overflow. */
-		if (head - READ_ONCE(r->tail) == (r->mask + 1) / 8 &&
+		if (head - READ_ONCE(r->tail) + 1 == cw_drain_at &&
 		    !atomic_xchg(&cw_urgent, 1))
 			irq_work_queue(&cw_irq_work);
 	}
@@ -223,6 +230,8 @@ static void cw_drain(struct work_struct *work)
 int cw_events_init(void)
 {
 	unsigned int size = roundup_pow_of_two(clamp(ring_size, 16U, 1U << 20));
+
+	cw_drain_at = drain_at < 0 ? size / 8 : min_t(u32, drain_at, size);
 	int cpu;
 
 	cw_rings = alloc_percpu(struct cw_ring);

@@ -10,7 +10,9 @@
 . "$COWWATCH_SRC/tests/lib/cw-guest.sh"
 
 N=3000
-load_module ring_size=16
+# drain_at=0: no early drain, only the 5 ms batching delay, so 16 slots
+# overflow for sure (an early drain can keep up with one writer).
+load_module ring_size=16 drain_at=0
 start_load a anon $N
 start_reader r watch "$LOAD_PID"
 go a
