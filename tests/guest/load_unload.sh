@@ -12,7 +12,11 @@ expect_eq "$(modinfo -F vermagic "$COWWATCH_KO" | cut -d' ' -f1)" "$(uname -r)" 
 	"module built for the running kernel"
 expect_eq "$(modinfo -F license "$COWWATCH_KO")" GPL "module license"
 expect_eq "$(modinfo -F version "$COWWATCH_KO")" "$release" "module version"
-expect_eq "$(modinfo -F parm "$COWWATCH_KO" | grep -c "^ring_size:")" 1 "ring_size is a documented module parameter"
+for parm in ring_size drain_at maxactive; do
+	expect_eq "$(modinfo -F parm "$COWWATCH_KO" | grep -c "^$parm:.*default")" 1 \
+		"$parm is a module parameter whose description gives its default"
+done
+modinfo -F description "$COWWATCH_KO" | grep -q 'copy-on-write' || fail "no description"
 
 for round in 1 2; do
 	dmesg -C
