@@ -13,7 +13,7 @@
 #include <linux/genetlink.h>
 
 /* Kernel notifications are at most a page or two; recv() takes one at a time. */
-#define RECV_BUF (64 * 1024)
+#define RECV_BUF ((size_t)64 * 1024)
 /*
  * Socket receive buffer: room for bursts while the reader is busy. With
  * CAP_NET_ADMIN the system limit (rmem_max) does not apply.

@@ -316,7 +316,7 @@ static void resolve_site(struct proc_table *t, struct proc *p, uint64_t ip, stru
 
 static bool same_site(const struct site_stat *a, const struct site_stat *b)
 {
-	if (strcmp(a->dso, b->dso))
+	if (strcmp(a->dso, b->dso) != 0)
 		return false;
 	if (a->symbol || b->symbol)
 		return a->symbol && b->symbol && !strcmp(a->symbol, b->symbol);

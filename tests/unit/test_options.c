@@ -8,6 +8,9 @@
 #include "options.h"
 #include "unit.h"
 
+/* The end of parse()'s word list: a null pointer of the type va_arg reads. */
+#define END ((char *)NULL)
+
 
 /*
  * Parses the NULL-terminated words; returns the result, fills @o and @err.
@@ -40,41 +43,41 @@ int main(void)
 	char err[512];
 	struct options o;
 
-	report(parse(&o, err, sizeof(err), "1234", NULL) == OPTIONS_RUN && o.pid == 1234 &&
+	report(parse(&o, err, sizeof(err), "1234", END) == OPTIONS_RUN && o.pid == 1234 &&
 	       !o.command && o.follow && o.interval == 1 && o.top == 10 && !o.json && o.duration == 0,
 	       "PID with defaults");
 	report(parse(&o, err, sizeof(err), "-i", "0.5", "-d", "30", "--json", "--events", "--top", "3",
-		     "--no-follow", "-o", "out.json", "42", NULL) == OPTIONS_RUN &&
+		     "--no-follow", "-o", "out.json", "42", END) == OPTIONS_RUN &&
 	       o.interval == 0.5 && o.duration == 30 && o.json && o.events && o.top == 3 &&
 	       !o.follow && o.output && !strcmp(o.output, "out.json") && o.pid == 42,
 	       "every option");
-	report(parse(&o, err, sizeof(err), "--json", "--", "python3", "-c", "x", NULL) == OPTIONS_RUN &&
+	report(parse(&o, err, sizeof(err), "--json", "--", "python3", "-c", "x", END) == OPTIONS_RUN &&
 	       o.pid == 0 && o.command && !strcmp(o.command[0], "python3") &&
 	       !strcmp(o.command[1], "-c") && !strcmp(o.command[2], "x") && !o.command[3],
 	       "command mode keeps the command's own options");
-	report(parse(&o, err, sizeof(err), "-o", "--", "7", NULL) == OPTIONS_RUN && o.pid == 7 &&
+	report(parse(&o, err, sizeof(err), "-o", "--", "7", END) == OPTIONS_RUN && o.pid == 7 &&
 	       !o.command && !strcmp(o.output, "--"), "\"--\" as the value of -o is not a command");
-	report(parse(&o, err, sizeof(err), "--", NULL) == OPTIONS_USAGE && strstr(err, "no command"),
+	report(parse(&o, err, sizeof(err), "--", END) == OPTIONS_USAGE && strstr(err, "no command"),
 	       "-- without a command: %s", err);
-	report(parse(&o, err, sizeof(err), NULL) == OPTIONS_USAGE && strstr(err, "usage: cowwatch"),
+	report(parse(&o, err, sizeof(err), END) == OPTIONS_USAGE && strstr(err, "usage: cowwatch"),
 	       "nothing to watch: %s", err);
-	report(parse(&o, err, sizeof(err), "12x", NULL) == OPTIONS_USAGE && strstr(err, "not a process id"),
+	report(parse(&o, err, sizeof(err), "12x", END) == OPTIONS_USAGE && strstr(err, "not a process id"),
 	       "bad PID: %s", err);
-	report(parse(&o, err, sizeof(err), "0", NULL) == OPTIONS_USAGE, "PID 0 refused");
-	report(parse(&o, err, sizeof(err), "-5", NULL) == OPTIONS_USAGE, "negative PID refused");
-	report(parse(&o, err, sizeof(err), "99999999999", NULL) == OPTIONS_USAGE, "PID too large refused");
-	report(parse(&o, err, sizeof(err), "1", "2", NULL) == OPTIONS_USAGE && strstr(err, "one PID"),
+	report(parse(&o, err, sizeof(err), "0", END) == OPTIONS_USAGE, "PID 0 refused");
+	report(parse(&o, err, sizeof(err), "-5", END) == OPTIONS_USAGE, "negative PID refused");
+	report(parse(&o, err, sizeof(err), "99999999999", END) == OPTIONS_USAGE, "PID too large refused");
+	report(parse(&o, err, sizeof(err), "1", "2", END) == OPTIONS_USAGE && strstr(err, "one PID"),
 	       "two PIDs: %s", err);
-	report(parse(&o, err, sizeof(err), "-i", "0", "1", NULL) == OPTIONS_USAGE && strstr(err, "interval"),
+	report(parse(&o, err, sizeof(err), "-i", "0", "1", END) == OPTIONS_USAGE && strstr(err, "interval"),
 	       "interval 0: %s", err);
-	report(parse(&o, err, sizeof(err), "-i", "nan", "1", NULL) == OPTIONS_USAGE, "interval nan refused");
-	report(parse(&o, err, sizeof(err), "-d", "-1", "1", NULL) == OPTIONS_USAGE, "negative duration refused");
-	report(parse(&o, err, sizeof(err), "--top", "0", "1", NULL) == OPTIONS_USAGE, "--top 0 refused");
-	report(parse(&o, err, sizeof(err), "-d", NULL) == OPTIONS_USAGE && strstr(err, "needs a value"),
+	report(parse(&o, err, sizeof(err), "-i", "nan", "1", END) == OPTIONS_USAGE, "interval nan refused");
+	report(parse(&o, err, sizeof(err), "-d", "-1", "1", END) == OPTIONS_USAGE, "negative duration refused");
+	report(parse(&o, err, sizeof(err), "--top", "0", "1", END) == OPTIONS_USAGE, "--top 0 refused");
+	report(parse(&o, err, sizeof(err), "-d", END) == OPTIONS_USAGE && strstr(err, "needs a value"),
 	       "missing value: %s", err);
-	report(parse(&o, err, sizeof(err), "--frobnicate", "1", NULL) == OPTIONS_USAGE &&
+	report(parse(&o, err, sizeof(err), "--frobnicate", "1", END) == OPTIONS_USAGE &&
 	       strstr(err, "unknown option") && strstr(err, "--frobnicate"), "unknown option: %s", err);
-	report(parse(&o, err, sizeof(err), "--help", NULL) == OPTIONS_EXIT_OK, "--help");
-	report(parse(&o, err, sizeof(err), "-V", NULL) == OPTIONS_EXIT_OK, "-V");
+	report(parse(&o, err, sizeof(err), "--help", END) == OPTIONS_EXIT_OK, "--help");
+	report(parse(&o, err, sizeof(err), "-V", END) == OPTIONS_EXIT_OK, "-V");
 	return unit_done();
 }

@@ -46,6 +46,7 @@ int main(void)
 	struct cw_exit ex = { .pid = child };
 	struct maps m;
 	struct proc *p, *c, **sorted;
+	const char *first_region;
 	size_t n;
 
 	report(procs_init(&t) == 0, "table created");
@@ -96,9 +97,9 @@ int main(void)
 	if (c)
 		proc_sort_details(c);
 	report(c && c->ppid == self, "child: parent known from the fork");
-	report(c && c->nregions == 2 && c->regions[0].name[0] == '/' && !strcmp(c->regions[0].name, exe_e->path),
-	       "child: file region named by path without /proc (%s)",
-	       c && c->nregions ? c->regions[0].name : "-");
+	first_region = (c && c->nregions) ? c->regions[0].name : "-";
+	report(c && c->nregions == 2 && !strcmp(first_region, exe_e->path),
+	       "child: file region named by path without /proc (%s)", first_region);
 	report(c && c->nsites == 2 && c->sites[0].symbol && !strcmp(c->sites[0].symbol, "cw_writer_function"),
 	       "child: code site resolved without /proc");
 	report(c && c->nsites == 2 && !strcmp(c->sites[1].dso, "[unknown]") && !c->sites[1].symbol,
