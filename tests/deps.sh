@@ -11,7 +11,7 @@ PACKAGES=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	# guest harness
-	qemu-system-x86 busybox-static cpio kmod xz-utils python3
+	qemu-system-x86 busybox-static cpio kmod xz-utils python3 procps
 	# reader unit tests: valgrind; the decoder's fuzzer: clang's libFuzzer
 	valgrind clang libclang-rt-14-dev
 	# kernel code checks: sparse; checkpatch.pl ships in linux-source
