@@ -2,6 +2,8 @@
 /* Parsing and searching /proc/PID/maps snapshots. */
 #include "maps.h"
 
+#include "array.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,15 +32,11 @@ static int parse_line(char *line, struct map_entry *e)
 
 static int append(struct maps *m, size_t *cap, const struct map_entry *e)
 {
-	if (m->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct map_entry *n = realloc(m->entries, ncap * sizeof(*n));
+	struct map_entry *n = array_grow(m->entries, cap, m->count, sizeof(*n), 64);
 
-		if (!n)
-			return -ENOMEM;
-		m->entries = n;
-		*cap = ncap;
-	}
+	if (!n)
+		return -ENOMEM;
+	m->entries = n;
 	m->entries[m->count++] = *e;
 	return 0;
 }

@@ -2,6 +2,8 @@
 /* The reader's table of watched processes and their attribution. */
 #include "procs.h"
 
+#include "array.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,20 +205,15 @@ void procs_exec(struct proc_table *t, pid_t pid)
 
 static const char *intern(struct proc_table *t, const char *name)
 {
-	char *copy;
+	char *copy, **names;
 
 	for (size_t i = 0; i < t->nnames; i++)
 		if (!strcmp(t->names[i], name))
 			return t->names[i];
-	if (t->nnames == t->cap_names) {
-		size_t cap = t->cap_names ? t->cap_names * 2 : 32;
-		char **n = realloc(t->names, cap * sizeof(*n));
-
-		if (!n)
-			return "[?]";
-		t->names = n;
-		t->cap_names = cap;
-	}
+	names = array_grow(t->names, &t->cap_names, t->nnames, sizeof(*names), 32);
+	if (!names)
+		return "[?]";
+	t->names = names;
 	copy = strdup(name);
 	if (!copy)
 		return "[?]";
@@ -273,15 +270,10 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 			return;
 		}
 	}
-	if (p->nregions == p->cap_regions) {
-		size_t cap = p->cap_regions ? p->cap_regions * 2 : 8;
-
-		r = realloc(p->regions, cap * sizeof(*r));
-		if (!r)
-			return;
-		p->regions = r;
-		p->cap_regions = cap;
-	}
+	r = array_grow(p->regions, &p->cap_regions, p->nregions, sizeof(*r), 8);
+	if (!r)
+		return;
+	p->regions = r;
 	p->regions[p->nregions++] = (struct region_stat){
 		.name = name, .start = ev->vm_start, .end = ev->vm_end, .pages = 1,
 	};
@@ -333,15 +325,10 @@ static void add_site(struct proc *p, const struct site_stat *s)
 			return;
 		}
 	}
-	if (p->nsites == p->cap_sites) {
-		size_t cap = p->cap_sites ? p->cap_sites * 2 : 8;
-
-		n = realloc(p->sites, cap * sizeof(*n));
-		if (!n)
-			return;
-		p->sites = n;
-		p->cap_sites = cap;
-	}
+	n = array_grow(p->sites, &p->cap_sites, p->nsites, sizeof(*n), 8);
+	if (!n)
+		return;
+	p->sites = n;
 	n = &p->sites[p->nsites++];
 	*n = *s;
 	n->pages = 1;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "nl.h"
 #include "procs.h"
 #include "report.h"
@@ -90,15 +91,11 @@ static void on_fork(void *ctx, pid_t parent, pid_t child)
 
 	if (!s->opts->follow) {
 		/* The module follows every fork; this reader does not want it. */
-		if (s->nunwatch == s->cap_unwatch) {
-			size_t cap = s->cap_unwatch ? s->cap_unwatch * 2 : 16;
-			pid_t *n = realloc(s->unwatch, cap * sizeof(*n));
+		pid_t *n = array_grow(s->unwatch, &s->cap_unwatch, s->nunwatch, sizeof(*n), 16);
 
-			if (!n)
-				return;
-			s->unwatch = n;
-			s->cap_unwatch = cap;
-		}
+		if (!n)
+			return;
+		s->unwatch = n;
 		s->unwatch[s->nunwatch++] = child;
 		return;
 	}

@@ -78,6 +78,24 @@ static void test_maps_parse(void)
 	CHECK(parse_text("", &m) == 0 && m.count == 0, "empty maps is no region");
 	maps_free(&m);
 	CHECK(maps_read_pid(-1, &m) == -ENOENT, "no such process is -ENOENT");
+
+	/* 200 regions: the table grows (64, 128, 256) and keeps each in order. */
+	{
+		static char many[200 * 64];
+		size_t at = 0;
+		int ordered = 1;
+
+		for (int i = 0; i < 200; i++)
+			at += (size_t)snprintf(many + at, sizeof(many) - at,
+					       "%x-%x rw-p 0 00:00 0\n", 0x1000 * (2 * i + 1),
+					       0x1000 * (2 * i + 2));
+		CHECK(parse_text(many, &m) == 0 && m.count == 200, "200 regions parsed");
+		for (size_t i = 0; i < m.count; i++)
+			ordered &= m.entries[i].start == 0x1000ULL * (2 * i + 1);
+		CHECK(ordered && maps_find(&m, 0x1000ULL * 399) == &m.entries[199],
+		      "all 200 kept in order and found");
+		maps_free(&m);
+	}
 }
 
 __attribute__((noinline)) int cw_marker_function(int x)
