@@ -8,20 +8,12 @@
 tree=$COWWATCH_SRC/tests/workloads/cowtree
 load_module
 
-hold=$(mktemp -u /tmp/hold.XXXXXX)
-mkfifo "$hold"
-"$tree" --hold 12 40 3 <"$hold" >"$RESULT_DIR/tree.txt" &
-tree_pid=$!
-exec 7>"$hold"
-for _ in $(seq 100); do grep -q '^held' "$RESULT_DIR/tree.txt" && break; sleep 0.1; done
-grep -q '^held' "$RESULT_DIR/tree.txt" || fail "cowtree never held"
-
-"$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$tree_pid" &
+start_held_tree 100 12 40 3
+"$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$TREE_PID" &
 reader=$!
 sleep 2	# attaching takes milliseconds; the reader says nothing until then
-echo go >&7
-exec 7>&-
-wait "$tree_pid" || fail "cowtree failed"
+release_tree
+wait "$TREE_PID" || fail "cowtree failed"
 timeout 30 tail --pid="$reader" -f /dev/null || fail "cowwatch did not end with the tree"
 wait "$reader" || fail "cowwatch exited $?"
 cat "$RESULT_DIR/tree.txt"

@@ -5,18 +5,12 @@
 # 1000 exits, and stay under 20 MiB of resident memory (peak, VmHWM).
 # guest-timeout: 300
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
-tree=$COWWATCH_SRC/tests/workloads/cowtree
 workers=1000
 load_module
 
-hold=$(mktemp -u /tmp/hold.XXXXXX)
-mkfifo "$hold"
 # shellcheck disable=SC2046
-"$tree" --hold $(for _ in $(seq $workers); do echo 4; done) <"$hold" >"$RESULT_DIR/tree.txt" &
-tree_pid=$!
-exec 7>"$hold"
-for _ in $(seq 600); do grep -q '^held' "$RESULT_DIR/tree.txt" && break; sleep 0.1; done
-grep -q '^held' "$RESULT_DIR/tree.txt" || fail "cowtree never held"
+start_held_tree 600 $(for _ in $(seq $workers); do echo 4; done)
+tree_pid=$TREE_PID
 
 "$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$tree_pid" &
 reader=$!
@@ -26,8 +20,7 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 sleep 3
-echo go >&7
-exec 7>&-
+release_tree
 hwm=0
 while kill -0 "$reader" 2>/dev/null; do
 	v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$reader/status" 2>/dev/null || true)

@@ -15,16 +15,6 @@ cw_cleanup() {
 }
 trap cw_cleanup EXIT
 
-# wait_for FILE PATTERN [TENTHS]: until a line of FILE matches PATTERN.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-300}; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "timed out waiting for '$2' in $1: $(cat "$1" 2>/dev/null)"
-}
-
 # start_load NAME MODE N [FILE]: cowload held at its start; sets
 # LOAD_PID (its pid) and LOAD_REGION (start address of its region).
 start_load() {

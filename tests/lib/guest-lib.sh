@@ -13,6 +13,36 @@ expect_eq() {
 	echo "ok: $3 = $2"
 }
 
+# wait_for FILE PATTERN [TENTHS]: until a line of FILE matches PATTERN.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-300}; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$2' in $1: $(cat "$1" 2>/dev/null)"
+}
+
+# start_held_tree TENTHS ARGS...: tests/workloads/cowtree --hold ARGS in
+# the background, its output in $RESULT_DIR/tree.txt; waits up to TENTHS
+# tenths of a second for its workers to be forked and held. Sets TREE_PID;
+# release_tree lets the workers go.
+start_held_tree() {
+	local tenths=$1 hold
+	shift
+	hold=$(mktemp -u /tmp/hold.XXXXXX)
+	mkfifo "$hold"
+	"$COWWATCH_SRC/tests/workloads/cowtree" --hold "$@" <"$hold" >"$RESULT_DIR/tree.txt" &
+	TREE_PID=$!
+	exec 7>"$hold"
+	wait_for "$RESULT_DIR/tree.txt" '^held' "$tenths"
+}
+
+release_tree() {
+	echo go >&7
+	exec 7>&-
+}
+
 module_loaded() {
 	grep -q '^cowwatch ' /proc/modules
 }
