@@ -148,8 +148,12 @@ while [ ${#remaining[@]} -gt 0 ]; do
 
 	follower=''
 	if [ "$follow_output" = 1 ]; then
-		mkdir -p "$out/0" && : >"$out/0/output"
-		tail -n +1 -F "$out/0/output" 2>/dev/null &
+		outputs=()
+		for i in "${!remaining[@]}"; do
+			mkdir -p "$out/$i" && : >"$out/$i/output"
+			outputs+=("$out/$i/output")
+		done
+		tail -q -n +1 -F "${outputs[@]}" 2>/dev/null &
 		follower=$!
 	fi
 	boot "$out" "$limit"
