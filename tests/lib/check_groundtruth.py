@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Checks cowwatch's NDJSON output against groundtruth's own account of what
+it did (tests/workloads/groundtruth.c), and that a second groundtruth tree
+run at the same time but not watched left no trace in it.
+
+usage: check_groundtruth.py ACCOUNT OUTSIDER_ACCOUNT COWWATCH_JSON
+
+For every process of the watched tree and every region groundtruth set up,
+the events cowwatch delivered there must be exactly the expected ones: the
+same number of each kind (and no other kind), each page once, at the
+region's page size, named by the region's name and by the function that
+wrote. Every check is printed; the exit status is 1 if any failed.
+"""
+import collections
+import json
+import sys
+
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok: " if ok else "not ok: ") + what)
+    if not ok:
+        failures += 1
+
+
+def read_account(path):
+    regions, expects, workers, parent = {}, [], {}, None
+    for line in open(path):
+        r = json.loads(line)
+        if "region" in r:
+            regions[r["region"]] = r
+        elif "expect" in r:
+            expects.append(r["expect"])
+        elif "worker" in r:
+            workers[r["pid"]] = r
+        elif "parent" in r:
+            parent = r["parent"]
+    return regions, expects, workers, parent
+
+
+def region_of(regions, addr):
+    for name, r in regions.items():
+        if r["start"] <= addr < r["end"]:
+            return name
+    return None
+
+
+def main():
+    regions, expects, workers, parent = read_account(sys.argv[1])
+    _, _, outsiders, outsider_parent = read_account(sys.argv[2])
+    records = [json.loads(line) for line in open(sys.argv[3]) if line.strip()]
+    events = [r for r in records if r["type"] == "event"]
+    exits = {r["pid"]: r for r in records if r["type"] == "exit"}
+    check(records and records[-1]["type"] == "summary", "the summary is the last record")
+    summary = records[-1]
+    procs = {p["pid"]: p for p in summary["processes"]}
+    check(summary["lost_events"] == 0 and summary["lost_messages"] == 0,
+          "nothing lost (%d events, %d messages)" % (summary["lost_events"], summary["lost_messages"]))
+
+    thp = regions.get("thp")
+    if thp:
+        check(thp["anon_huge_kb"] >= 2048, "the thp region is backed by huge pages before the fork "
+              "(AnonHugePages %d kB)" % thp["anon_huge_kb"])
+
+    # Expected (pid, region) -> Counter(kind -> pages), and the writing function.
+    want = collections.defaultdict(collections.Counter)
+    symbol = {}
+    for e in expects:
+        want[(e["pid"], e["region"])][e["kind"]] += e["pages"]
+        symbol[(e["pid"], e["region"], e["kind"])] = e["symbol"]
+    tree = set(workers) | {parent}
+    got = collections.defaultdict(list)
+    for e in events:
+        name = region_of(regions, e["addr"])
+        if e["pid"] in tree and name:
+            got[(e["pid"], name)].append(e)
+
+    for pid in sorted(tree):
+        role = "parent" if pid == parent else "worker %d" % workers[pid]["worker"]
+        for name, region in regions.items():
+            evs = got.get((pid, name), [])
+            kinds = collections.Counter(e["kind"] for e in evs)
+            expected = want.get((pid, name), collections.Counter())
+            check(kinds == expected, "%s: %s region: events %s, expected %s"
+                  % (role, name, dict(kinds), dict(expected)))
+            if not evs:
+                continue
+            check(len({e["addr"] for e in evs}) == len(evs), "%s: %s region: each page once" % (role, name))
+            check(all(e["page_size"] == region["page_size"] for e in evs),
+                  "%s: %s region: page size %d" % (role, name, region["page_size"]))
+            check(all(e["region"] == region["name"] for e in evs),
+                  "%s: %s region: named %s (%s)" % (role, name, region["name"],
+                                                   sorted({e["region"] for e in evs})))
+            for kind in kinds:
+                sym = symbol.get((pid, name, kind))
+                syms = collections.Counter(e["symbol"] for e in evs if e["kind"] == kind)
+                check(syms == collections.Counter({sym: kinds[kind]}),
+                      "%s: %s region: %s by %s (%s)" % (role, name, kind, sym, dict(syms)))
+                check(all(e["dso"].endswith("/groundtruth") for e in evs if e["kind"] == kind),
+                      "%s: %s region: code in groundtruth" % (role, name))
+            if pid in workers:
+                threaded = all(e["tid"] != e["pid"] for e in evs)
+                if workers[pid]["thread"]:
+                    check(threaded, "%s: %s region: written from its second thread" % (role, name))
+                check(all(e["ppid"] == parent and e["comm"] == "groundtruth" for e in evs),
+                      "%s: %s region: events name the parent and comm" % (role, name))
+
+        p = procs.get(pid)
+        check(p is not None, "%s (pid %d) in the summary" % (role, pid))
+        if p is None:
+            continue
+        copied = 0
+        for name, region in regions.items():
+            expected = want.get((pid, name), collections.Counter())
+            pages = sum(n for kind, n in expected.items() if kind != "reuse")
+            copied += pages * region["page_size"]
+            entry = [r for r in p["regions"] if r["start"] == region["start"]]
+            got_pages = entry[0]["copied_pages"] if entry else 0
+            check(got_pages == pages, "%s: summary: %d pages copied in the %s region, expected %d"
+                  % (role, got_pages, name, pages))
+            if entry:
+                check(entry[0]["name"] == region["name"] and entry[0]["end"] == region["end"],
+                      "%s: summary: %s region named %s, ends at the region's end"
+                      % (role, name, entry[0]["name"]))
+        check(p["copied_bytes"] >= copied, "%s: copied_bytes %d >= %d" % (role, p["copied_bytes"], copied))
+        check(pid in exits and exits[pid]["counts"] == p["counts"],
+              "%s: exit record, summary counts are the kernel's exit counts" % role)
+        if pid in exits:
+            ev_counts = collections.Counter(e["kind"] for e in events if e["pid"] == pid)
+            check(all(exits[pid]["counts"][k] == ev_counts[k] for k in exits[pid]["counts"]),
+                  "%s: kernel counters %s = events delivered" % (role, exits[pid]["counts"]))
+
+    strangers = set(outsiders) | {outsider_parent}
+    seen = {e["pid"] for e in events} | set(exits) | set(procs)
+    check(not (seen & strangers), "the unwatched tree %s left no trace (found %s)"
+          % (sorted(strangers), sorted(seen & strangers)))
+    check(seen == tree, "the processes reported are the watched tree, %s (found %s)"
+          % (sorted(tree), sorted(seen)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
