@@ -18,6 +18,10 @@ PACKAGES=(
 	sparse linux-source-6.12
 	# DKMS installs (tested by tests/host/dkms.sh)
 	dkms
+	# real workloads: CPython's detached debug symbols (python3.11-dbg ships
+	# those of the release interpreter too: CPython's static functions get
+	# names), and Redis for its own copy-on-write accounting
+	python3.11-dbg redis-server
 )
 
 missing=()
