@@ -19,8 +19,8 @@ writes the header of every container it tracks, shared or not.
   disable  gc.disable() in the parent: no automatic collection at all (the
            worker's full collection then does not happen either)
 
-  --data records   ITEMS small dicts (default; 200,000): containers the
-                   collector tracks, so gc.freeze() matters
+  --data records   ITEMS small dicts holding a list (default; 200,000):
+                   containers the collector tracks, so gc.freeze() matters
          ints      list(range(ITEMS)) (default 1,000,000): the classic; ints
                    are not tracked by the collector, only their reference
                    counts get written
@@ -77,7 +77,10 @@ def build(kind, n):
         return list(range(n))
     if kind == "strings":
         return {"key-%d" % i: "value-%d" % i for i in range(n)}
-    return [{"id": i, "name": "item-%d" % i, "score": i % 97} for i in range(n)]
+    # A list inside makes each record a container the collector tracks (a
+    # dict of only strings and numbers is left untracked).
+    return [{"id": i, "name": "item-%d" % i, "score": i % 97, "tags": ["t%d" % (i % 5)]}
+            for i in range(n)]
 
 
 DATA = build(ARGS.data, ARGS.items)
