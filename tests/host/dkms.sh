@@ -37,7 +37,7 @@ bad=0
 ok() { echo "ok: $*"; }
 notok() { echo "not ok: $*"; bad=1; }
 show() { sed 's/^/    | /' <<<"$1"; }
-registered() { [ -n "$(dkms status -m "$name" -v "$version" "$@" 2>/dev/null)" ]; }
+registered() { [ -n "$(dkms status -m "$name" -v "$version" 2>/dev/null)" ]; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cowwatch-dkms.XXXXXX")
 
 cleanup() {
