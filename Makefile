@@ -6,6 +6,10 @@
 #                     supported kernel (Debian 6.1 and 6.12, in qemu guests)
 #   make demo         installs what is missing, then shows cowwatch in a guest
 #   make modules-all  the module for every supported kernel, in build/KVER/
+#   make install      the reader and its man page into $(DESTDIR)$(PREFIX)
+#                     (PREFIX=/usr/local); make uninstall removes them
+#   make dkms-install the module through DKMS for KVER (default: the running
+#                     kernel); make dkms-uninstall removes it for all kernels
 #
 # The module itself is built by Kbuild (see Kbuild and kmod/Kbuild), so
 # `make -C /lib/modules/KVER/build M=$PWD` works from here too (DKMS does that).
@@ -26,6 +30,79 @@ module:
 
 user:
 	$(MAKE) -C user
+
+# The one version: COWWATCH_RELEASE in kmod/uapi/cowwatch.h (the module,
+# the reader and dkms.conf all read it there). `make -s version` prints it.
+COWWATCH_VERSION := $(shell sed -n 's/^.define COWWATCH_RELEASE[[:space:]]*"\(.*\)"$$/\1/p' kmod/uapi/cowwatch.h)
+
+.PHONY: version install uninstall dkms-install dkms-uninstall
+
+version:
+	@echo $(COWWATCH_VERSION)
+
+# make install: the reader in $(SBINDIR) (it is an administrator's tool,
+# section 8), its man page in $(MANDIR)/man8. make uninstall removes exactly
+# those two files; with a DESTDIR (a staging root) it also removes the
+# directories under DESTDIR that are left empty, never DESTDIR itself; on
+# the real root it leaves directories alone (/usr/local/sbin is shared).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+INSTALLED := $(SBINDIR)/cowwatch $(MANDIR)/man8/cowwatch.8
+
+install: user
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0755 user/cowwatch $(DESTDIR)$(SBINDIR)/cowwatch
+	$(INSTALL) -m 0644 man/cowwatch.8 $(DESTDIR)$(MANDIR)/man8/cowwatch.8
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ -n "$(DESTDIR)" ]; then for f in $(INSTALLED); do \
+		d=$$(dirname "$$f"); \
+		while [ "$$d" != / ] && [ "$$d" != . ] && rmdir "$(DESTDIR)$$d" 2>/dev/null; do \
+			d=$$(dirname "$$d"); done; done; fi
+
+# make dkms-install [KVER=...]: copies the module's source (what Kbuild
+# needs, and dkms.conf) to /usr/src/cowwatch-VERSION, registers it with
+# `dkms add` and runs `dkms build` and `dkms install` for KVER, always with
+# -k. A copy, not `dkms add .`: that would copy the whole checkout (build/
+# included). The copy carries a mark file, so that make dkms-uninstall
+# removes only a source tree that make dkms-install made. If the tree is
+# there already and differs from this checkout, it stops: run
+# make dkms-uninstall first (DKMS would keep building the old source).
+DKMS ?= dkms
+DKMS_SRC := /usr/src/cowwatch-$(COWWATCH_VERSION)
+DKMS_MARK := .made-by-cowwatch-make-dkms-install
+DKMS_FILES := dkms.conf Kbuild kmod/Kbuild $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/uapi/cowwatch.h
+
+dkms-install:
+	@test -n "$(COWWATCH_VERSION)" || { echo "cowwatch: no COWWATCH_RELEASE in kmod/uapi/cowwatch.h" >&2; exit 1; }
+	@command -v $(DKMS) >/dev/null || { echo "cowwatch: dkms is not installed (apt install dkms)" >&2; exit 1; }
+	@if [ ! -e $(DKMS_SRC) ]; then \
+		echo "  COPY    $(DKMS_SRC)"; \
+		mkdir -p $(DKMS_SRC) && cp --parents $(DKMS_FILES) $(DKMS_SRC)/ && \
+		touch $(DKMS_SRC)/$(DKMS_MARK) || exit 1; \
+	else \
+		for f in $(DKMS_FILES); do cmp -s $$f $(DKMS_SRC)/$$f || { \
+			echo "cowwatch: $(DKMS_SRC)/$$f differs from this tree: make dkms-uninstall first" >&2; \
+			exit 1; }; done; \
+	fi
+	@$(DKMS) status -m cowwatch -v $(COWWATCH_VERSION) | grep -q . || \
+		{ echo "$(DKMS) add -m cowwatch -v $(COWWATCH_VERSION)"; $(DKMS) add -m cowwatch -v $(COWWATCH_VERSION); }
+	$(DKMS) build -m cowwatch -v $(COWWATCH_VERSION) -k $(KVER)
+	$(DKMS) install -m cowwatch -v $(COWWATCH_VERSION) -k $(KVER)
+
+dkms-uninstall:
+	@if $(DKMS) status -m cowwatch -v $(COWWATCH_VERSION) | grep -q .; then \
+		echo "$(DKMS) remove -m cowwatch -v $(COWWATCH_VERSION) --all"; \
+		$(DKMS) remove -m cowwatch -v $(COWWATCH_VERSION) --all || exit 1; \
+	fi
+	@if [ -e $(DKMS_SRC)/$(DKMS_MARK) ]; then \
+		echo "  RM      $(DKMS_SRC)"; rm -rf $(DKMS_SRC); \
+	elif [ -e $(DKMS_SRC) ]; then \
+		echo "cowwatch: left $(DKMS_SRC): make dkms-install did not make it"; \
+	fi
 
 # What one guest run needs: the module built for KVER in build/KVER, the
 # reader, the test workloads and the guest tests' own programs (tests/bin).

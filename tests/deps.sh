@@ -16,6 +16,8 @@ PACKAGES=(
 	valgrind clang libclang-rt-14-dev
 	# kernel code checks: sparse; checkpatch.pl ships in linux-source
 	sparse linux-source-6.12
+	# man page checks (tests/unit/manpage.sh): groff comes with man-db
+	mandoc
 	# DKMS installs (tested by tests/host/dkms.sh)
 	dkms
 	# real workloads: CPython's detached debug symbols (python3.11-dbg ships

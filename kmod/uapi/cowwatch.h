@@ -43,7 +43,11 @@
 #ifndef _UAPI_COWWATCH_H
 #define _UAPI_COWWATCH_H
 
-/* Release of the module and reader; dkms.conf carries the same string. */
+/*
+ * Release of the module, the reader and the DKMS package: the one place the
+ * version is written. dkms.conf and the Makefile read it from this line
+ * (keep its form: #define COWWATCH_RELEASE<tab>"X.Y.Z").
+ */
 #define COWWATCH_RELEASE	"0.1.0"
 
 /* Generic netlink family. */
