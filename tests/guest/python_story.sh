@@ -4,8 +4,8 @@
 # under cowwatch --json --events:
 #   ints-all     list(range(10**6)), every worker iterates all of it: plain,
 #                gc.freeze(), gc.disable()
-#   strings-all  a dict of 200,000 string keys and values, iterated whole
-#   records-share 200,000 small dicts, each worker reads its quarter, then the
+#   strings-all  a dict of 100,000 string keys and values, iterated whole
+#   records-share 100,000 small dicts (each holding a list), each worker reads its quarter, then the
 #                collector runs: plain, gc.freeze(), gc.disable()
 # check_python.py holds cowwatch's figures against what the program knows:
 # the pages of the objects each worker read (ids from the parent before the
@@ -19,18 +19,18 @@
 story=$COWWATCH_SRC/examples/python_workers.py
 load_module
 runs=()
-run() { # run DATA READ MODE
+run() { # run DATA READ MODE ITEMS
 	local name=$1-$2-$3
 	"$COWWATCH_BIN" --json --events --top 20 -o "$RESULT_DIR/$name.json" -- \
-		python3 "$story" "$3" --data "$1" --read "$2" --smaps "$RESULT_DIR/$name.smaps" \
+		python3 "$story" "$3" "$4" --data "$1" --read "$2" --smaps "$RESULT_DIR/$name.smaps" \
 		--layout "$RESULT_DIR/$name.layout" || fail "$name: cowwatch -- python3 exited $?"
 	runs+=("$name")
 }
 for mode in plain freeze disable; do
-	run ints all $mode
-	run records share $mode
+	run ints all $mode 1000000
+	run records share $mode 100000
 done
-run strings all plain
+run strings all plain 100000
 python3 "$COWWATCH_SRC/tests/lib/check_python.py" "$RESULT_DIR" "${runs[@]}" ||
 	fail "cowwatch's figures differ from the program's own"
 unload_module
