@@ -18,6 +18,8 @@ PACKAGES=(
 	sparse linux-source-6.12
 	# DKMS installs (tested by tests/host/dkms.sh)
 	dkms
+	# make bench: the tools cowwatch is compared with, and GNU time
+	bpftrace linux-perf time
 )
 
 missing=()

@@ -15,6 +15,8 @@
 #                  rmmod
 #   bpftrace       bpftrace -e 'kprobe:do_wp_page { @[tid] = count(); }'
 #                  running over the round's four storms
+#   watch-cwread   diagnostic: the minimal test reader tests/bin/cwread
+#                  instead of cowwatch (the module's share of the cost)
 #   perf           perf trace --pf=min over the four storms (every minor
 #                  fault delivered and printed; perf record takes 20 s
 #                  of TCG time just to start)
@@ -22,6 +24,7 @@
 # start and stop) while no storm runs: qemu MTTCG crashes the guest when
 # an ftrace site is patched while another vCPU runs the function.
 # guest-timeout: 900
+# shellcheck disable=SC2119 # load_module takes insmod's options, none here
 set -uo pipefail
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 set +e
@@ -54,8 +57,8 @@ BPFTRACE=$(command -v bpftrace)
 # cowstorm pins its workers; nothing else to do here.
 
 STORMS=("copy 1" "copy 2" "reuse 1" "reuse 2")
-storm_args() { # storm_args VARIANT WORKERS
-	if [ "$1" = reuse ]; then echo "--reuse $BENCH_MIB $2"; else echo "$BENCH_MIB $2"; fi
+storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
+	if [ "${1% *}" = reuse ]; then echo "--reuse $BENCH_MIB ${1#* }"; else echo "$BENCH_MIB ${1#* }"; fi
 }
 
 stat_field() { # stat_field NAME: one field of cwread stats (0 without the module)
@@ -97,7 +100,7 @@ run_plain() { # run_plain MODE ROUND
 	for s in "${STORMS[@]}"; do
 		# shellcheck disable=SC2086
 		# shellcheck disable=SC2046
-		line=$("$STORM" $(storm_args $s)) || fail "cowstorm $s failed"
+		line=$("$STORM" $(storm_args "$s")) || fail "cowstorm $s failed"
 		record "$1" "$2" "$line" tool_scope=none
 	done
 }
@@ -109,7 +112,7 @@ run_cowwatch() { # run_cowwatch MODE ROUND ARGS...: each storm under its own cow
 		w0=$(stat_field wp_watched) l0=$(stat_field lost)
 		# shellcheck disable=SC2046
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
-			"$COWWATCH_BIN" "$@" -o /dev/null -- "$STORM" $(storm_args $s) \
+			"$COWWATCH_BIN" "$@" -o /dev/null -- "$STORM" $(storm_args "$s") \
 			>"$TMP/storm.out" 2>"$TMP/cw.err" || fail "cowwatch $* -- cowstorm $s: $(cat "$TMP/cw.err")"
 		line=$(grep '^variant=' "$TMP/storm.out")
 		w1=$(stat_field wp_watched) l1=$(stat_field lost)
@@ -120,6 +123,39 @@ run_cowwatch() { # run_cowwatch MODE ROUND ARGS...: each storm under its own cow
 		record "$mode" "$round" "$line" tool_scope=run "$(time_fields "$TMP/time")" \
 			generated=$((w1 - w0)) lost_events=$((${lost:-0})) lost_messages=$((${msgs:-0})) \
 			module_lost=$((l1 - l0)) delivered=$((w1 - w0 - ${lost:-0})) module_kb="$(module_kb)"
+	done
+}
+
+# Diagnostic, not one of the issue's modes: the storm watched by the test
+# suite's minimal reader (tests/bin/cwread: decodes and prints each event,
+# no maps, no symbols), to tell the module's cost from cowwatch's.
+run_cwread() { # run_cwread ROUND
+	local round=$1 s w0 l0 w1 l1 spid rpid line
+	for s in "${STORMS[@]}"; do
+		rm -f "$TMP/go"
+		mkfifo "$TMP/go"
+		# shellcheck disable=SC2046
+		"$STORM" --hold $(storm_args "$s") <"$TMP/go" >"$TMP/storm.out" &
+		spid=$!
+		exec 9>"$TMP/go"
+		wait_for "$TMP/storm.out" '^held' 600
+		w0=$(stat_field wp_watched) l0=$(stat_field lost)
+		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
+			"$CWREAD" -u "$spid" watch "$spid" >/dev/null 2>"$TMP/cwr.err" &
+		rpid=$!
+		for _ in $(seq 600); do
+			[ "$(stat_field watched)" -ge 1 ] && break
+			sleep 0.05
+		done
+		echo go >&9
+		exec 9>&-
+		wait "$spid" || fail "cowstorm $s under cwread failed"
+		wait "$rpid" || fail "cwread failed: $(cat "$TMP/cwr.err")"
+		line=$(grep '^variant=' "$TMP/storm.out")
+		w1=$(stat_field wp_watched) l1=$(stat_field lost)
+		record watch-cwread "$round" "$line" tool_scope=run "$(time_fields "$TMP/time")" \
+			generated=$((w1 - w0)) lost_events=$((l1 - l0)) delivered=$((w1 - w0 - (l1 - l0))) \
+			module_kb="$(module_kb)"
 	done
 }
 
@@ -174,11 +210,17 @@ run_perf() { # run_perf ROUND: perf trace --pf=min over the round's storms
 
 # What each storm really does, once, untimed: the kinds cowwatch sees.
 verify_storms() {
-	local s
+	local s m
 	load_module
+	for m in "" "--json --events"; do
+		# shellcheck disable=SC2086
+		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' "$COWWATCH_BIN" $m -o /dev/null -- /bin/true ||
+			fail "cowwatch $m -- true"
+		echo "startup kernel=$KERNEL cpus=$CPUS args=${m// /,} $(time_fields "$TMP/time")" >>"$RAW"
+	done
 	for s in "${STORMS[@]}"; do
 		# shellcheck disable=SC2046
-		"$COWWATCH_BIN" --json --events -o "$TMP/verify.json" -- "$STORM" $(storm_args $s) \
+		"$COWWATCH_BIN" --json --events -o "$TMP/verify.json" -- "$STORM" $(storm_args "$s") \
 			>/dev/null || fail "verify $s"
 		echo "verify kernel=$KERNEL cpus=$CPUS storm=${s// //} $(grep -o '"kind":"[a-z]*"' "$TMP/verify.json" |
 			sort | uniq -c | awk '{ gsub(/"kind":|"/, "", $2); printf "%s=%d ", $2, $1 }')" >>"$RAW"
@@ -247,6 +289,7 @@ for round in $(seq "$BENCH_RUNS"); do
 	run_plain loaded "$round"
 	run_cowwatch watch-events "$round" --json --events
 	run_cowwatch watch-summary "$round"
+	run_cwread "$round"
 	sleep 0.2
 	unload_module
 	run_bpftrace "$round"
