@@ -30,7 +30,7 @@ set -uo pipefail
 set +e
 trap - ERR
 
-BENCH_MIB=8 BENCH_RUNS=5 BENCH_FILTER=1 BENCH_FILTER_RUNS=3
+BENCH_MIB=6 BENCH_RUNS=5 BENCH_FILTER=1 BENCH_FILTER_RUNS=3
 params=$COWWATCH_SRC/build/bench/params.env
 # shellcheck disable=SC1090
 [ -r "$params" ] && . "$params"
@@ -63,6 +63,15 @@ storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
 
 stat_field() { # stat_field NAME: one field of cwread stats (0 without the module)
 	"$CWREAD" stats 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# stats_now: STAT_WP (do_wp_page calls of watched processes) and STAT_LOST
+# (events the module dropped), from one GET_STATS.
+stats_now() {
+	local line
+	line=$("$CWREAD" stats 2>/dev/null)
+	STAT_WP=$(sed -n 's/.*wp_watched=\([0-9]*\).*/\1/p' <<<"$line")
+	STAT_LOST=$(sed -n 's/.* lost=\([0-9]*\).*/\1/p' <<<"$line")
 }
 
 possible_cpus() {
@@ -109,13 +118,15 @@ run_cowwatch() { # run_cowwatch MODE ROUND ARGS...: each storm under its own cow
 	local mode=$1 round=$2 s w0 l0 w1 l1 line lost msgs
 	shift 2
 	for s in "${STORMS[@]}"; do
-		w0=$(stat_field wp_watched) l0=$(stat_field lost)
+		stats_now
+		w0=$STAT_WP l0=$STAT_LOST
 		# shellcheck disable=SC2046
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 			"$COWWATCH_BIN" "$@" -o /dev/null -- "$STORM" $(storm_args "$s") \
 			>"$TMP/storm.out" 2>"$TMP/cw.err" || fail "cowwatch $* -- cowstorm $s: $(cat "$TMP/cw.err")"
 		line=$(grep '^variant=' "$TMP/storm.out")
-		w1=$(stat_field wp_watched) l1=$(stat_field lost)
+		stats_now
+		w1=$STAT_WP l1=$STAT_LOST
 		# The reader's own count of what it lost (events the module
 		# dropped for it, and messages its socket dropped).
 		lost=$(sed -n 's/.*warning: \([0-9]*\) events and \([0-9]*\) messages lost.*/\1/p' "$TMP/cw.err")
@@ -139,7 +150,8 @@ run_cwread() { # run_cwread ROUND
 		spid=$!
 		exec 9>"$TMP/go"
 		wait_for "$TMP/storm.out" '^held' 600
-		w0=$(stat_field wp_watched) l0=$(stat_field lost)
+		stats_now
+		w0=$STAT_WP l0=$STAT_LOST
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 			"$CWREAD" -u "$spid" watch "$spid" >/dev/null 2>"$TMP/cwr.err" &
 		rpid=$!
@@ -152,7 +164,8 @@ run_cwread() { # run_cwread ROUND
 		wait "$spid" || fail "cowstorm $s under cwread failed"
 		wait "$rpid" || fail "cwread failed: $(cat "$TMP/cwr.err")"
 		line=$(grep '^variant=' "$TMP/storm.out")
-		w1=$(stat_field wp_watched) l1=$(stat_field lost)
+		stats_now
+		w1=$STAT_WP l1=$STAT_LOST
 		record watch-cwread "$round" "$line" tool_scope=run "$(time_fields "$TMP/time")" \
 			generated=$((w1 - w0)) lost_events=$((l1 - l0)) delivered=$((w1 - w0 - (l1 - l0))) \
 			module_kb="$(module_kb)"
@@ -279,7 +292,7 @@ filter_bench() {
 }
 
 echo "kernel $COWWATCH_KVER, $CPUS CPUs, storm $BENCH_MIB MiB, $BENCH_RUNS rounds"
-echo "info kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB runs=$BENCH_RUNS perf=$PERF bpftrace=$BPFTRACE" >>"$RAW"
+echo "info kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB runs=$BENCH_RUNS perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
 verify_storms
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"

@@ -147,8 +147,9 @@ def table(results, tgts, verify, infos, startup=()):
     lines = []
     lines.append("cowwatch benchmark: qemu TCG guests (software emulation: only the ratios mean anything)")
     for i in infos:
-        lines.append("  boot: kernel %s (%s), %s CPUs, storm %s MiB per worker, %s rounds"
-                     % (i.get("kernel"), i.get("kver"), i.get("cpus"), i.get("mib"), i.get("runs")))
+        lines.append("  boot: kernel %s (%s), %s CPUs, storm %s MiB per worker, %s rounds, clocksource %s"
+                     % (i.get("kernel"), i.get("kver"), i.get("cpus"), i.get("mib"), i.get("runs"),
+                        i.get("clocksource", "?")))
     lines.append("ns/fault = wall time from releasing the workers to the last worker's last write,")
     lines.append("divided by all write faults (workers x pages); W=2 workers run in parallel, so it is")
     lines.append("not the cost of one fault. med = median of the runs, spread = (max-min)/median.")
@@ -200,6 +201,19 @@ def table(results, tgts, verify, infos, startup=()):
         for v in verify:
             kinds = " ".join("%s=%s" % (k, v[k]) for k in ("copy", "reuse", "zero", "file") if k in v)
             lines.append("  %s %s CPUs %-8s %s" % (v["kernel"], v["cpus"], v["storm"], kinds))
+    split = []
+    by = {(r["kernel"], r["cpus"], r["workers"], r["variant"], r["mode"]): r for r in results}
+    for (k, c, w, v, m), r in sorted(by.items(), key=lambda kv: (kernel_key(kv[0][0]),) + kv[0][1:]):
+        cw = by.get((k, c, w, v, "watch-cwread"))
+        if m != "watch-events" or not cw or r["ratio"] is None or cw["ratio"] is None:
+            continue
+        split.append("  %-5s %d CPU W=%d %-5s  module + minimal reader %+5.0f%%   cowwatch's reader on top %+5.0f%%"
+                     % (k, c, w, v, 100 * (cw["ratio"] - 1), 100 * (r["ratio"] - cw["ratio"])))
+    if split:
+        lines.append("")
+        lines.append("where the watch-events overhead goes (ratios over the baseline; watch-cwread is the")
+        lines.append("module with the test suite's minimal reader, which decodes and prints each event):")
+        lines += split
     lines.append("")
     lines.append("targets:")
     for t in tgts:

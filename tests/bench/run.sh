@@ -9,7 +9,7 @@
 # the same as JSON to build/bench/bench-DATE.json, whose path is the last
 # line printed. Under TCG only the ratios mean anything.
 #
-# Environment: BENCH_MIB (storm size per worker, default 8), BENCH_RUNS
+# Environment: BENCH_MIB (storm size per worker, default 6), BENCH_RUNS
 # (rounds, default 5), BENCH_FILTER_RUNS (watched-set rounds, default 3),
 # BENCH_KERNELS (default: every supported kernel), BENCH_CPUS (default
 # "1 2"). The watched-set filter and attach measurements run in the boots
@@ -36,7 +36,7 @@ for s in $kernels; do
 		filter=0
 		[ "$c" = 2 ] && filter=1
 		{
-			echo "BENCH_MIB=${BENCH_MIB:-8}"
+			echo "BENCH_MIB=${BENCH_MIB:-6}"
 			echo "BENCH_RUNS=${BENCH_RUNS:-5}"
 			echo "BENCH_FILTER=$filter"
 			echo "BENCH_FILTER_RUNS=${BENCH_FILTER_RUNS:-3}"
