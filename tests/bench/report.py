@@ -70,6 +70,9 @@ def summarize(recs):
             "spread_pct": round(spread_pct(ns, med), 1),
             "elapsed_ms_median": round(statistics.median(int(r["elapsed_ns"]) for r in rs) / 1e6, 1),
         }
+        cpu_w = [float(r["cpu_ns_per_fault"]) for r in rs if "cpu_ns_per_fault" in r]
+        if cpu_w:
+            res["worker_cpu_ns_per_fault_median"] = round(statistics.median(cpu_w), 1)
         if mode.startswith("filter-"):
             res["watched"] = int(rs[0].get("watched", 0))
             att = [num(r.get("attach_ms")) for r in rs if r.get("attach_ms") is not None]
@@ -113,6 +116,13 @@ def summarize(recs):
         else:
             b = base.get((r["kernel"], r["cpus"], r["workers"], r["variant"]))
         r["ratio"] = round(r["ns_per_fault_median"] / b, 3) if b else None
+    cbase = {(r["kernel"], r["cpus"], r["workers"], r["variant"]): r.get("worker_cpu_ns_per_fault_median")
+             for r in results if r["mode"] == "baseline"}
+    for r in results:
+        b = cbase.get((r["kernel"], r["cpus"], r["workers"], r["variant"]))
+        c = r.get("worker_cpu_ns_per_fault_median")
+        if b and c is not None and not r["mode"].startswith("filter-"):
+            r["worker_cpu_ratio"] = round(c / b, 3)
     return results
 
 
@@ -158,23 +168,26 @@ def table(results, tgts, verify, infos, startup=()):
     lines.append("(cowwatch modes); for bpftrace and perf the tool's own count per round of 4 storms.")
     lines.append("tool CPU: user+sys of the reader (cowwatch: per storm; bpftrace, perf: per round of")
     lines.append("the 4 storms); RSS: peak. module KiB: /proc/modules size + rings (ring_size x 104 B x")
-    lines.append("possible CPUs).")
+    lines.append("possible CPUs). wCPU = the workers' own CPU time per fault (CLOCK_THREAD_CPUTIME_ID")
+    lines.append("around their writes: fault handling and probe handlers in their context, not the")
+    lines.append("reader's nor the drain's), wratio = wCPU / baseline wCPU.")
     lines.append("")
-    hdr = "%-5s %4s %2s %-5s %-13s %10s %7s %6s %9s %9s %5s %8s %8s %7s" % (
+    hdr = "%-5s %4s %2s %-5s %-13s %10s %7s %6s %9s %9s %5s %8s %8s %7s %7s %6s" % (
         "kern", "cpus", "W", "var", "mode", "ns/fault", "spread", "ratio", "generated",
-        "delivered", "lost", "toolCPUms", "toolRSSk", "modKiB")
+        "delivered", "lost", "toolCPUms", "toolRSSk", "modKiB", "wCPU", "wratio")
     lines.append(hdr)
     lines.append("-" * len(hdr))
     for r in results:
         if r["mode"].startswith("filter-"):
             continue
         delivered = r.get("events_delivered", r.get("events_counted_rounds"))
-        lines.append("%-5s %4d %2d %-5s %-13s %10.0f %6.1f%% %6s %9s %9s %5s %8s %8s %7s" % (
+        lines.append("%-5s %4d %2d %-5s %-13s %10.0f %6.1f%% %6s %9s %9s %5s %8s %8s %7s %7s %6s" % (
             r["kernel"], r["cpus"], r["workers"], r["variant"], r["mode"],
             r["ns_per_fault_median"], r["spread_pct"], fmt(r["ratio"], "%.3f"),
             fmt(r.get("events_generated")), fmt(delivered),
             fmt(r.get("lost_events")), fmt(r.get("tool_cpu_ms_median"), "%.0f"),
-            fmt(r.get("tool_peak_rss_kb")), fmt(r.get("module_kb"))))
+            fmt(r.get("tool_peak_rss_kb")), fmt(r.get("module_kb")),
+            fmt(r.get("worker_cpu_ns_per_fault_median"), "%.0f"), fmt(r.get("worker_cpu_ratio"), "%.3f")))
     filt = [r for r in results if r["mode"].startswith("filter-")]
     if filt:
         lines.append("")
