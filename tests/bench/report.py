@@ -262,9 +262,10 @@ def main(argv):
     lines.append("")
     lines.append("%d of %d targets met%s" % (len(tgts) - len(missed), len(tgts),
                                             "; MISSED: see the closing note" if missed else ""))
-    main_results = [r for r in results if not r["mode"].startswith("filter-")]
+    main_results = [r for r in results if r["mode"] in MODES and r["mode"] != "watch-cwread"]
     doc = {
         "results": main_results,
+        "diagnostic": [r for r in results if r["mode"] == "watch-cwread"],
         "filter": [r for r in results if r["mode"].startswith("filter-")],
         "targets": tgts,
         "verify": verify,

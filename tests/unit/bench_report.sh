@@ -24,6 +24,7 @@ run() { # run MODE ROUND NS EXTRA...
 		run watch-events $r 220 tool_scope=run tool_cpu_ms=$((10 * r)) tool_rss_kb=$((1000 + r)) \
 			generated=2050 lost_events=$((r - 1)) lost_messages=0 module_lost=0 delivered=$((2051 - r)) module_kb=900
 	done
+	run watch-cwread 1 230 tool_scope=run generated=2050 lost_events=0 delivered=2050 module_kb=900
 	for r in 1 2 3; do
 		run bpftrace $r 250 tool_scope=round tool_cpu_ms=500 tool_rss_kb=90000 round_counted=3000 lost_events=0
 	done
@@ -46,6 +47,8 @@ check "reader CPU median 20 ms, peak RSS 1003 KiB" \
 check "results carry kernel, cpus, workers, mode, median, ratio, lost" \
 	[ "$(q 'all(set(["kernel","cpus","workers","mode","ns_per_fault_median","ratio","lost_events"]) <= set(r) for r in d["results"])')" = True ]
 check "worker CPU ratio of loaded: median 66 / 60 = 1.1" [ "$(q '[r["worker_cpu_ratio"] for r in d["results"] if r["mode"]=="loaded"][0]')" = 1.1 ]
+check "results hold only the issue's modes; watch-cwread under diagnostic" \
+	[ "$(q 'sorted({r["mode"] for r in d["results"]}), [r["mode"] for r in d["diagnostic"]]')" = "['baseline', 'bpftrace', 'loaded', 'watch-events'] ['watch-cwread']" ]
 check "loaded 1.02 <= 1.02: met" grep -q '^  met    loaded/baseline <= 1.02  6.1 2 CPU W=1 copy: 1.020' <<<"$out"
 check "watch-events 1.1 with lost events: MISSED" grep -q '^  MISSED watch-events/baseline <= 1.05, 0 lost .*: 1.100, lost 3' <<<"$out"
 check "watch-events 1.1 <= bpftrace 1.25: met" grep -q '^  met    watch-events <= bpftrace .*: 1.100 vs bpftrace 1.250' <<<"$out"
