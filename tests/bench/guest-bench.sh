@@ -6,7 +6,7 @@
 # (BENCH_MIB, BENCH_RUNS, BENCH_FILTER=1 for the watched-set and attach
 # measurements, BENCH_FILTER_RUNS of them).
 #
-# A round runs every mode once, in this order, each over the four storms
+# A round runs every mode once, in this order each over the four storms
 # (copy and reuse, 1 and 2 workers):
 #   baseline       module not loaded
 #   loaded         insmod; module loaded, nothing watched
