@@ -66,3 +66,4 @@ cat tests/bench/NOTE.txt
 echo "date $(date -u +%Y-%m-%d), machine: $(nproc)-core host, $(uname -m), qemu TCG guests; make bench took $(($(date +%s) - start)) s"
 [ "$failed" = 0 ] || echo "bench: some boots failed (see above); the table covers what came back"
 echo "$json"
+[ "$failed" = 0 ]
