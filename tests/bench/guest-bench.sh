@@ -20,10 +20,9 @@
 #   perf           perf trace --pf=min over the four storms (every minor
 #                  fault delivered and printed; perf record takes 20 s
 #                  of TCG time just to start)
-# Probes are only registered or unregistered (insmod, rmmod, bpftrace and
-# perf start and stop) while no storm runs and with the other CPUs offline:
-# qemu MTTCG crashes the guest when kernel text is patched while another
-# vCPU runs it.
+# Probes are only registered or unregistered (insmod, rmmod, bpftrace
+# start and stop) while no storm runs: qemu MTTCG crashes the guest when
+# an ftrace site is patched while another vCPU runs the function.
 # guest-timeout: 1500
 # shellcheck disable=SC2119 # load_module takes insmod's options, none here
 set -uo pipefail
@@ -182,93 +181,37 @@ storms_script() {
 	done
 }
 
-# Starting or stopping bpftrace or perf trace patches kernel text (an
-# ftrace site, tracepoint and perf static keys in the scheduler and the
-# fault path), which crashes an MTTCG guest when another vCPU runs that
-# code at that moment ("Oops: int3" in __schedule, seen with perf trace on
-# 6.12). So with more than one CPU the others are taken offline around
-# each start and stop, and are back online while the storms run.
-others_offline() {
-	local c
-	for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
-		[ -e "$c" ] && { echo 0 >"$c" || fail "cannot offline ${c%/online}"; }
-	done
-}
-
-others_online() {
-	local c
-	for c in /sys/devices/system/cpu/cpu[1-9]*/online; do
-		[ -e "$c" ] && { echo 1 >"$c" || fail "cannot online ${c%/online}"; }
-	done
-	[ "$(nproc)" = "$CPUS" ] || fail "only $(nproc) of $CPUS CPUs back online"
-}
-
-# A workload for a tracer to start: says "started" once the tracer runs
-# it, waits for a line on $TMP/go, runs the storms, says "stormed", and
-# waits for a line on $TMP/end before it exits (the tracer's teardown
-# follows its exit).
-held_storms() {
-	storms_script >"$TMP/storms.sh"
-	rm -f "$TMP/go" "$TMP/end" "$TMP/phase"
-	mkfifo "$TMP/go" "$TMP/end"
-	cat >"$TMP/held.sh" <<-EOF
-		echo started >>"$TMP/phase"
-		read -r _ <"$TMP/go"
-		bash "$TMP/storms.sh" >"$TMP/storms.out" || echo failed >>"$TMP/phase"
-		echo stormed >>"$TMP/phase"
-		read -r _ <"$TMP/end"
-	EOF
-}
-
-# storms_between: with a tracer started, the other CPUs online, releases
-# the held storms, waits for them, and takes the other CPUs offline again.
-storms_between() {
-	others_online
-	echo go >"$TMP/go"
-	wait_for "$TMP/phase" '^stormed' 6000
-	! grep -q '^failed' "$TMP/phase" || fail "storms failed: $(cat "$TMP/storms.out")"
-	others_offline
-}
-
 run_bpftrace() { # run_bpftrace ROUND
-	local round=$1 pid held total
-	held_storms
-	others_offline
+	local round=$1 pid i total
+	storms_script >"$TMP/storms.sh"
 	$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 		"$BPFTRACE" -e 'kprobe:do_wp_page { @[tid] = count(); }' >"$TMP/bt.out" 2>&1 &
 	pid=$!
-	# Attached once the kprobe is listed.
-	wait_for /sys/kernel/debug/kprobes/list 'do_wp_page' 600
+	for i in $(seq 600); do
+		grep -q '^Attaching' "$TMP/bt.out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	grep -q '^Attaching' "$TMP/bt.out" || fail "bpftrace did not attach: $(cat "$TMP/bt.out")"
-	bash "$TMP/held.sh" &
-	held=$!
-	storms_between
-	echo end >"$TMP/end"
-	wait "$held"
+	sleep 1 # "Attaching" is printed before the probe is live
+	bash "$TMP/storms.sh" >"$TMP/storms.out" || fail "storms under bpftrace failed"
 	# The time process's child is bpftrace: signal it, not GNU time.
 	pkill -INT -P "$pid" -x bpftrace
 	wait "$pid"
-	others_online
 	total=$(awk -F': ' '/^@\[/ { t += $2 } END { print t + 0 }' "$TMP/bt.out")
 	while read -r line; do
 		record bpftrace "$round" "$line" tool_scope=round "$(time_fields "$TMP/time")" \
 			round_counted="$total" lost_events=0
-	done < <(grep '^variant=' "$TMP/storms.out")
+	done <"$TMP/storms.out"
 }
 
 run_perf() { # run_perf ROUND: perf trace --pf=min over the round's storms
-	local round=$1 pid counted lost
-	held_storms
-	others_offline
+	local round=$1 counted lost
+	storms_script >"$TMP/storms.sh"
 	$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 		"$PERF" trace --no-syscalls --pf=min -o "$TMP/trace.out" -- \
-		bash "$TMP/held.sh" >/dev/null 2>"$TMP/perf.err" &
-	pid=$!
-	wait_for "$TMP/phase" '^started' 6000
-	storms_between
-	echo end >"$TMP/end"
-	wait "$pid" || fail "perf trace failed: $(cat "$TMP/perf.err")"
-	others_online
+		bash "$TMP/storms.sh" >"$TMP/storms.out" 2>"$TMP/perf.err" ||
+		fail "perf trace failed: $(cat "$TMP/perf.err")"
 	counted=$(grep -c ' minfault ' "$TMP/trace.out")
 	lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$TMP/trace.out" "$TMP/perf.err" |
 		awk '{ t += $1 } END { print t + 0 }')
@@ -281,9 +224,7 @@ run_perf() { # run_perf ROUND: perf trace --pf=min over the round's storms
 # What each storm really does, once, untimed: the kinds cowwatch sees.
 verify_storms() {
 	local s m
-	others_offline
 	load_module
-	others_online
 	for m in "" "--json --events"; do
 		# shellcheck disable=SC2086
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' "$COWWATCH_BIN" $m -o /dev/null -- /bin/true ||
@@ -297,9 +238,7 @@ verify_storms() {
 		echo "verify kernel=$KERNEL cpus=$CPUS storm=${s// //} $(grep -o '"kind":"[a-z]*"' "$TMP/verify.json" |
 			sort | uniq -c | awk '{ gsub(/"kind":|"/, "", $2); printf "%s=%d ", $2, $1 }')" >>"$RAW"
 	done
-	others_offline
 	unload_module
-	others_online
 }
 
 # Watched-set cost and attach time: the storm (copy, 1 worker) runs
@@ -307,9 +246,7 @@ verify_storms() {
 # held tree of 1000 workers and their parent).
 filter_bench() {
 	local round n0 t0 t1 reader line sleeper i hold tree target
-	others_offline
 	load_module
-	others_online
 	hold=$TMP/hold
 	rm -f "$hold"
 	mkfifo "$hold"
@@ -351,9 +288,7 @@ filter_bench() {
 	wait "$tree"
 	kill "$sleeper"
 	wait "$sleeper" 2>/dev/null
-	others_offline
 	unload_module
-	others_online
 }
 
 echo "kernel $COWWATCH_KVER, $CPUS CPUs, storm $BENCH_MIB MiB, $BENCH_RUNS rounds"
@@ -362,18 +297,14 @@ verify_storms
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"
 	run_plain baseline "$round"
-	others_offline
 	load_module
-	others_online
 	sleep 0.2
 	run_plain loaded "$round"
 	run_cowwatch watch-events "$round" --json --events
 	run_cowwatch watch-summary "$round"
 	run_cwread "$round"
 	sleep 0.2
-	others_offline
 	unload_module
-	others_online
 	run_bpftrace "$round"
 	run_perf "$round"
 done
