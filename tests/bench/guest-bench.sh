@@ -23,7 +23,7 @@
 # Probes are only registered or unregistered (insmod, rmmod, bpftrace
 # start and stop) while no storm runs: qemu MTTCG crashes the guest when
 # an ftrace site is patched while another vCPU runs the function.
-# guest-timeout: 1500
+# guest-timeout: 900
 # shellcheck disable=SC2119 # load_module takes insmod's options, none here
 set -uo pipefail
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
