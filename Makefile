@@ -5,6 +5,8 @@
 #   make check        installs what is missing, then runs every test on every
 #                     supported kernel (Debian 6.1 and 6.12, in qemu guests)
 #   make demo         installs what is missing, then shows cowwatch in a guest
+#   make bench        installs what is missing, then benchmarks the CoW fault
+#                     cost with and without cowwatch (tests/bench/run.sh)
 #   make modules-all  the module for every supported kernel, in build/KVER/
 #   make install      the reader and its man page into $(DESTDIR)$(PREFIX)
 #                     (PREFIX=/usr/local); make uninstall removes them
@@ -17,7 +19,7 @@
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module user modules-all test-build check demo deps clean
+.PHONY: all module user modules-all test-build check demo bench deps clean
 
 all: module user
 
@@ -126,6 +128,9 @@ check: deps
 
 demo: deps
 	tests/demo.sh
+
+bench: deps
+	tests/bench/run.sh
 
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -24,6 +24,8 @@ PACKAGES=(
 	# those of the release interpreter too: CPython's static functions get
 	# names), and Redis for its own copy-on-write accounting
 	python3.11-dbg redis-server
+	# make bench: the tools cowwatch is compared with, and GNU time
+	bpftrace linux-perf time
 )
 
 missing=()

@@ -22,6 +22,8 @@
 #   --follow-output     print each test's output while it runs
 #   --qemu-timeout S    hard limit for one boot (default: boot allowance plus
 #                       the tests' own limits)
+#   --cpus N            guest CPUs (qemu -smp N, default 2; the benchmark
+#                       also boots with 1)
 # A test sets its own time limit (default 120 s) with a line
 # "# guest-timeout: SECONDS".
 set -uo pipefail
@@ -34,11 +36,11 @@ DEFAULT_TEST_TIMEOUT=120
 SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
 
 usage() {
-	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] TEST..." >&2
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] TEST..." >&2
 	exit 2
 }
 
-series='' verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
+series='' cpus=2 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=${2-}; shift 2 || usage ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--follow-output) follow_output=1; shift ;;
 	--module-dir) module_dir=${2-}; shift 2 || usage ;;
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
+	--cpus) cpus=${2-}; shift 2 || usage ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$series" ] && [ $# -gt 0 ] || usage
+[[ "$cpus" =~ ^[1-9][0-9]*$ ]] || usage
 
 tests=()
 for t in "$@"; do
@@ -119,7 +123,7 @@ show_splat() { # show_splat TEXT: the first splat with some context
 boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest
 	local out=$1 limit=$2
 	timeout -k 10 "$limit" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m 2048 \
+		-accel tcg -cpu max -smp "$cpus" -m 2048 \
 		-nodefaults -no-reboot -display none -monitor none \
 		-serial "file:$out/console.log" \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
