@@ -50,27 +50,63 @@ static struct maps_ref *maps_ref_read(pid_t pid)
 	return r;
 }
 
-static void reread_maps(struct proc *p)
+/* Replaces @p's snapshot by a fresh read, unless the process has none left. */
+static bool read_maps(struct proc *p)
 {
 	struct maps_ref *r;
-	uint64_t now = now_ns();
 
-	if (p->exited || (p->maps_read_ns && now - p->maps_read_ns < MAPS_REREAD_NS))
-		return;
-	p->maps_read_ns = now;
+	if (p->exited)
+		return false;
 	r = maps_ref_read(p->pid);
 	if (!r)
-		return;
+		return false;
 	/*
 	 * A process past exit_mm() (exiting, or a zombie) still has a maps
 	 * file, an empty one: the snapshot we have is the better account.
 	 */
 	if (!r->m.count) {
 		maps_ref_put(r);
-		return;
+		return false;
 	}
 	maps_ref_put(p->maps);
 	p->maps = r;
+	p->maps_inherited = false;
+	return true;
+}
+
+/* A miss: re-read @p's maps, at most once per MAPS_REREAD_NS. */
+static bool reread_maps(struct proc *p)
+{
+	uint64_t now = now_ns();
+
+	if (p->maps_read_ns && now - p->maps_read_ns < MAPS_REREAD_NS)
+		return false;
+	p->maps_read_ns = now;
+	return read_maps(p);
+}
+
+/*
+ * A miss in a process that still has the snapshot its parent had at the
+ * fork: the parent may have mapped the region after that snapshot was read
+ * (a snapshot read at exec, before the program mapped anything). If the
+ * child itself is gone, the parent's fresh map is the best account of what
+ * it inherited.
+ */
+static void refresh_on_miss(struct proc_table *t, struct proc *p)
+{
+	struct proc *parent;
+
+	if (reread_maps(p) || !p->maps_inherited)
+		return;
+	parent = procs_find(t, p->ppid);
+	if (!parent || parent == p)
+		return;
+	reread_maps(parent);
+	if (parent->maps && parent->maps != p->maps) {
+		maps_ref_put(p->maps);
+		p->maps = parent->maps;
+		p->maps->refs++;
+	}
 }
 
 int procs_init(struct proc_table *t)
@@ -164,7 +200,7 @@ struct proc *procs_get(struct proc_table *t, pid_t pid)
 	if (!p)
 		return NULL;
 	read_stat(p);
-	reread_maps(p);
+	read_maps(p);
 	return p;
 }
 
@@ -186,7 +222,7 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 	if (pp && pp->maps && !c->maps) {
 		c->maps = pp->maps;
 		c->maps->refs++;
-		c->maps_read_ns = pp->maps_read_ns;
+		c->maps_inherited = true;
 	}
 }
 
@@ -199,8 +235,9 @@ void procs_exec(struct proc_table *t, pid_t pid)
 	maps_ref_put(p->maps);
 	p->maps = NULL;
 	p->maps_read_ns = 0;
+	p->maps_inherited = false;
 	read_stat(p);
-	reread_maps(p);
+	read_maps(p);
 }
 
 static const char *intern(struct proc_table *t, const char *name)
@@ -244,7 +281,7 @@ static const char *region_name(struct proc_table *t, struct proc *p, const struc
 	char buf[64];
 
 	if (!e) {
-		reread_maps(p);
+		refresh_on_miss(t, p);
 		e = event_region(p, ev);
 	}
 	if (e)
@@ -290,7 +327,7 @@ static void resolve_site(struct proc_table *t, struct proc *p, uint64_t ip, stru
 	if (p->maps)
 		e = maps_find(&p->maps->m, ip);
 	if (!e) {
-		reread_maps(p);
+		refresh_on_miss(t, p);
 		if (p->maps)
 			e = maps_find(&p->maps->m, ip);
 	}

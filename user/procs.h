@@ -46,7 +46,8 @@ struct proc {
 	struct site_stat *sites;
 	size_t nsites, cap_sites;
 	struct maps_ref *maps;
-	uint64_t maps_read_ns;	/* when the snapshot was last read */
+	uint64_t maps_read_ns;	/* when a miss last re-read the snapshot */
+	bool maps_inherited;	/* the snapshot is the parent's, shared at fork */
 	uint64_t first_ns, last_ns;
 	uint64_t tick_bytes;	/* copied bytes at the last live refresh */
 	double rate;		/* copied bytes per second, last interval */
