@@ -15,15 +15,7 @@ import collections
 import json
 import sys
 
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok: " if ok else "not ok: ") + what)
-    if not ok:
-        failures += 1
-
+from checks import check, failed
 
 def read_account(path):
     regions, expects, workers, parent = {}, [], {}, None
@@ -138,7 +130,7 @@ def main():
           % (sorted(strangers), sorted(seen & strangers)))
     check(seen == tree, "the processes reported are the watched tree, %s (found %s)"
           % (sorted(tree), sorted(seen)))
-    return 1 if failures else 0
+    return 1 if failed() else 0
 
 
 if __name__ == "__main__":

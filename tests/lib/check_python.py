@@ -15,21 +15,13 @@ import json
 import os
 import sys
 
+from checks import check, failed
+
 PAGE = 4096
 MIB = 1024 * 1024
 # Tolerance of the smaps cross-check (see smaps_check).
 SMAPS_SLACK_PAGES = 32
 SMAPS_SLACK_RATIO = 0.01
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok: " if ok else "not ok: ") + what)
-    if not ok:
-        failures += 1
-
-
 def load(d, run):
     records = [json.loads(l) for l in open(os.path.join(d, run + ".json")) if l.strip()]
     layout = json.load(open(os.path.join(d, run + ".layout")))["workers"]
@@ -145,7 +137,7 @@ def main():
                                                  "smaps MiB", "cover%", "top code sites (pages)"))
     for row in table:
         print("%-22s %6d %10.2f %10.2f %10.2f %7.1f  %s" % row)
-    return 1 if failures else 0
+    return 1 if failed() else 0
 
 
 if __name__ == "__main__":

@@ -10,17 +10,9 @@ lines. Every check is printed; the exit status is 1 if any failed.
 import json
 import sys
 
+from checks import check, failed
+
 PAGE = 4096
-failures = 0
-
-
-def check(ok, what):
-    global failures
-    print(("ok: " if ok else "not ok: ") + what)
-    if not ok:
-        failures += 1
-
-
 def main():
     tree = open(sys.argv[1]).read().split("\n")
     records = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
@@ -82,7 +74,7 @@ def main():
         regions = [r for r in procs[parent]["regions"] if r["start"] == region]
         check(not regions, "the parent copied nothing in the region after forking")
         check(procs[parent]["comm"] == "cowtree", "parent comm after exec: %s" % procs[parent]["comm"])
-    return 1 if failures else 0
+    return 1 if failed() else 0
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from checks import check as ok, failed
+
 
 def command(sock, *args):
     """One RESP request; returns the reply as a str (bulk, simple or error)."""
@@ -75,13 +77,6 @@ def check(bgsave_path, cowwatch_path):
     (seen: cowwatch 102.5% and 104.4% of Redis's figure). Tolerance: within
     5% + 1 MiB of Redis's figure, either way; and each side must have copied
     (the parent more than 4 MiB, the child something)."""
-    failures = 0
-
-    def ok(cond, what):
-        nonlocal failures
-        print(("ok: " if cond else "not ok: ") + what)
-        failures += not cond
-
     b = json.load(open(bgsave_path))
     records = [json.loads(l) for l in open(cowwatch_path) if l.strip()]
     summary = records[-1]
@@ -112,7 +107,7 @@ def check(bgsave_path, cowwatch_path):
     ok(child_bytes > 0, "the child copied too (%.2f MiB)" % (child_bytes / mib))
     ok(abs(ours - theirs) <= 0.05 * theirs + mib,
        "cowwatch %.2f MiB within 5%% + 1 MiB of Redis's %.2f MiB" % (ours / mib, theirs / mib))
-    return 1 if failures else 0
+    return 1 if failed() else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,17 @@
+"""What the guest tests' Python checkers share: every check is printed as
+"ok: ..." or "not ok: ...", and failed() says whether any failed."""
+
+_failures = 0
+
+
+def check(ok, what):
+    """Prints the check's outcome and counts it if it failed."""
+    global _failures
+    print(("ok: " if ok else "not ok: ") + what)
+    if not ok:
+        _failures += 1
+    return ok
+
+
+def failed():
+    return _failures > 0
