@@ -3,30 +3,21 @@
 #include "procs.h"
 
 #include "array.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BUCKETS (sizeof(((struct proc_table *)0)->buckets) / sizeof(struct proc *))
-/* A missing region or code address re-reads a live process's maps, at most this often. */
-#define MAPS_REREAD_NS 100000000ULL
 #define BASE_PAGE 4096ULL
 
 struct maps_ref {
 	unsigned int refs;
+	uint64_t read_ns;	/* kernel clock, taken before the read */
 	struct maps m;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void maps_ref_put(struct maps_ref *r)
 {
@@ -42,6 +33,7 @@ static struct maps_ref *maps_ref_read(pid_t pid)
 
 	if (!r)
 		return NULL;
+	r->read_ns = kernel_now_ns();
 	if (maps_read_pid(pid, &r->m)) {
 		free(r);
 		return NULL;
@@ -50,22 +42,25 @@ static struct maps_ref *maps_ref_read(pid_t pid)
 	return r;
 }
 
-/* Replaces @p's snapshot by a fresh read, unless the process has none left. */
-static bool read_maps(struct proc *p)
+/*
+ * Replaces @p's snapshot by a fresh read, unless the process has none left;
+ * then it is marked gone and never read again.
+ */
+static bool read_maps(struct proc_table *t, struct proc *p)
 {
 	struct maps_ref *r;
 
-	if (p->exited)
+	if (p->exited || p->maps_gone)
 		return false;
 	r = maps_ref_read(p->pid);
-	if (!r)
-		return false;
+	t->maps_reads++;
 	/*
 	 * A process past exit_mm() (exiting, or a zombie) still has a maps
 	 * file, an empty one: the snapshot we have is the better account.
 	 */
-	if (!r->m.count) {
+	if (!r || !r->m.count) {
 		maps_ref_put(r);
+		p->maps_gone = true;
 		return false;
 	}
 	maps_ref_put(p->maps);
@@ -74,34 +69,36 @@ static bool read_maps(struct proc *p)
 	return true;
 }
 
-/* A miss: re-read @p's maps, at most once per MAPS_REREAD_NS. */
-static bool reread_maps(struct proc *p)
+/*
+ * Could a fresh read show a region that @r lacks, for an event at @when?
+ * Only if @r was read before the event: a read after it shows every region
+ * the event could have hit, unless that was unmapped in between, and then
+ * no read will. This is what keeps misses cheap (a run of events that miss
+ * re-reads once, not once each) without ever skipping a read that can help.
+ */
+static bool snapshot_older(const struct maps_ref *r, uint64_t when)
 {
-	uint64_t now = now_ns();
-
-	if (p->maps_read_ns && now - p->maps_read_ns < MAPS_REREAD_NS)
-		return false;
-	p->maps_read_ns = now;
-	return read_maps(p);
+	return !r || r->read_ns < when;
 }
 
 /*
- * A miss in a process that still has the snapshot its parent had at the
- * fork: the parent may have mapped the region after that snapshot was read
- * (a snapshot read at exec, before the program mapped anything). If the
- * child itself is gone, the parent's fresh map is the best account of what
- * it inherited.
+ * A miss: the region or code of an event at @when is not in @p's snapshot.
+ * If @p still has the snapshot its parent had at the fork and @p is gone,
+ * the parent's fresh map is the best account of what @p inherited: the
+ * parent may have mapped the region after its snapshot was read (one read
+ * at exec, before the program mapped anything).
  */
-static void refresh_on_miss(struct proc_table *t, struct proc *p)
+static void refresh_on_miss(struct proc_table *t, struct proc *p, uint64_t when)
 {
 	struct proc *parent;
 
-	if (reread_maps(p) || !p->maps_inherited)
+	if (!snapshot_older(p->maps, when) || read_maps(t, p) || !p->maps_inherited)
 		return;
 	parent = procs_find(t, p->ppid);
 	if (!parent || parent == p)
 		return;
-	reread_maps(parent);
+	if (snapshot_older(parent->maps, when))
+		read_maps(t, parent);
 	if (parent->maps && parent->maps != p->maps) {
 		maps_ref_put(p->maps);
 		p->maps = parent->maps;
@@ -200,7 +197,7 @@ struct proc *procs_get(struct proc_table *t, pid_t pid)
 	if (!p)
 		return NULL;
 	read_stat(p);
-	read_maps(p);
+	read_maps(t, p);
 	return p;
 }
 
@@ -234,10 +231,10 @@ void procs_exec(struct proc_table *t, pid_t pid)
 		return;
 	maps_ref_put(p->maps);
 	p->maps = NULL;
-	p->maps_read_ns = 0;
 	p->maps_inherited = false;
+	p->maps_gone = false;
 	read_stat(p);
-	read_maps(p);
+	read_maps(t, p);
 }
 
 static const char *intern(struct proc_table *t, const char *name)
@@ -281,7 +278,7 @@ static const char *region_name(struct proc_table *t, struct proc *p, const struc
 	char buf[64];
 
 	if (!e) {
-		refresh_on_miss(t, p);
+		refresh_on_miss(t, p, ev->time_ns);
 		e = event_region(p, ev);
 	}
 	if (e)
@@ -316,9 +313,11 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 	};
 }
 
-static void resolve_site(struct proc_table *t, struct proc *p, uint64_t ip, struct site_stat *s)
+static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_event *ev,
+			 struct site_stat *s)
 {
 	const struct map_entry *e = NULL;
+	const uint64_t ip = ev->ip;
 	struct sym_result r;
 
 	*s = (struct site_stat){ .dso = "[unknown]", .offset = ip };
@@ -327,7 +326,7 @@ static void resolve_site(struct proc_table *t, struct proc *p, uint64_t ip, stru
 	if (p->maps)
 		e = maps_find(&p->maps->m, ip);
 	if (!e) {
-		refresh_on_miss(t, p);
+		refresh_on_miss(t, p, ev->time_ns);
 		if (p->maps)
 			e = maps_find(&p->maps->m, ip);
 	}
@@ -393,7 +392,7 @@ struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 	if (!copies && !out)
 		return p;
 	a.region = region_name(t, p, ev);
-	resolve_site(t, p, ev->ip, &a.site);
+	resolve_site(t, p, ev, &a.site);
 	if (copies) {
 		p->ev_copied_bytes += ev->page_size;
 		add_region(p, ev, a.region);

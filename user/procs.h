@@ -46,8 +46,8 @@ struct proc {
 	struct site_stat *sites;
 	size_t nsites, cap_sites;
 	struct maps_ref *maps;
-	uint64_t maps_read_ns;	/* when a miss last re-read the snapshot */
 	bool maps_inherited;	/* the snapshot is the parent's, shared at fork */
+	bool maps_gone;		/* its maps could not be read: gone or exiting */
 	uint64_t first_ns, last_ns;
 	uint64_t tick_bytes;	/* copied bytes at the last live refresh */
 	double rate;		/* copied bytes per second, last interval */
@@ -60,6 +60,7 @@ struct proc_table {
 	struct symbolizer *sym;
 	char **names;		/* interned region names */
 	size_t nnames, cap_names;
+	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
 };
 
 int procs_init(struct proc_table *t);

@@ -151,7 +151,7 @@ static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
 			continue;	/* alignment padding */
 		if (mnl_attr_validate(c, MNL_TYPE_U64) < 0)
 			return -EBADMSG;
-		if (type >= 1 && type <= __COWWATCH_OUT_MAX)
+		if (type <= __COWWATCH_OUT_MAX)
 			ex.counts[type - 1] = mnl_attr_get_u64(c);
 	}
 	d->st->exits++;

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "array.h"
+#include "clock.h"
 #include "nl.h"
 #include "procs.h"
 #include "report.h"
@@ -37,14 +37,6 @@ struct session {
 	int have_child, child_done, child_status;
 	int stop_signal;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void mark_live(struct session *s, struct proc *p)
 {
@@ -303,9 +295,9 @@ static void check_liveness(struct session *s)
 	}
 }
 
-static void totals(const struct session *s, uint64_t start, struct report_totals *t)
+static void totals(const struct session *s, uint64_t started, struct report_totals *t)
 {
-	t->duration_s = (double)(now_ns() - start) / 1e9;
+	t->duration_s = (double)(kernel_now_ns() - started) / 1e9;
 	t->lost_events = s->nl.stream.lost_events;
 	t->lost_messages = s->nl.stream.lost_messages + s->nl.overruns;
 }
@@ -314,9 +306,9 @@ static void totals(const struct session *s, uint64_t start, struct report_totals
 static void watch_loop(struct session *s, int sigfd)
 {
 	const struct options *o = s->opts;
-	uint64_t start = s->rep.start_ns, interval = (uint64_t)(o->interval * 1e9);
-	uint64_t next_tick = start + interval, last_tick = start, done_at = 0;
-	uint64_t deadline = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : 0;
+	uint64_t started = s->rep.start_ns, interval = (uint64_t)(o->interval * 1e9);
+	uint64_t next_tick = started + interval, last_tick = started, done_at = 0;
+	uint64_t deadline = o->duration > 0 ? started + (uint64_t)(o->duration * 1e9) : 0;
 	struct report_totals t;
 
 	for (;;) {
@@ -324,7 +316,7 @@ static void watch_loop(struct session *s, int sigfd)
 			{ .fd = cw_nl_fd(&s->nl), .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
 		};
-		uint64_t now = now_ns(), wake = next_tick;
+		uint64_t now = kernel_now_ns(), wake = next_tick;
 		int timeout;
 
 		if (s->stop_signal || s->gone || (deadline && now >= deadline))
@@ -346,10 +338,10 @@ static void watch_loop(struct session *s, int sigfd)
 		if (fds[0].revents && cw_nl_drain(&s->nl, &handlers, s) < 0)
 			break;
 		drop_unwanted(s);
-		now = now_ns();
+		now = kernel_now_ns();
 		if (now >= next_tick) {
 			check_liveness(s);
-			totals(s, start, &t);
+			totals(s, started, &t);
 			report_live(&s->rep, &s->procs, &t, (double)(now - last_tick) / 1e9);
 			last_tick = now;
 			next_tick = now + interval;
@@ -418,7 +410,7 @@ int session_run(const struct options *opts)
 	rc = open_module(&s);
 	if (rc)
 		goto out_procs;
-	s.rep.start_ns = now_ns();
+	s.rep.start_ns = kernel_now_ns();
 	rc = start(&s);
 	if (rc == 0) {
 		watch_loop(&s, sigfd);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "procs.h"
 #include "unit.h"
 
@@ -32,6 +34,123 @@ static struct cw_event event(pid_t pid, uint32_t outcome, uint64_t addr, uint64_
 
 	snprintf(ev.comm, sizeof(ev.comm), "worker");
 	return ev;
+}
+
+/* A private mapping of a new temporary file: a region with a path and an inode. */
+static char *map_temp_file(char *path, size_t len)
+{
+	int fd = mkstemp(path);
+	char *r;
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		return NULL;
+	}
+	r = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return r == MAP_FAILED ? NULL : r;
+}
+
+/* The region holding @addr in a fresh read of our own maps. */
+static int own_region(const void *addr, struct map_entry *out)
+{
+	struct maps m;
+	const struct map_entry *e;
+
+	if (maps_read_pid(getpid(), &m))
+		return -1;
+	e = maps_find(&m, (uint64_t)(uintptr_t)addr);
+	if (e) {
+		*out = *e;
+		out->path = NULL;
+	}
+	maps_free(&m);
+	return e ? 0 : -1;
+}
+
+/* A copy at @addr by @pid, happening now on the module's clock. */
+static const char *name_copy_now(struct proc_table *t, pid_t pid, const void *addr, uint64_t ip)
+{
+	struct map_entry e;
+	struct cw_event ev;
+	struct attribution a;
+
+	if (own_region(addr, &e))
+		return "(not mapped)";
+	ev = event(pid, COWWATCH_OUT_FILE, (uint64_t)(uintptr_t)addr, ip, &e);
+	ev.time_ns = kernel_now_ns();
+	return procs_event(t, &ev, &a) ? a.region : "(no process)";
+}
+
+/*
+ * Regions mapped after a snapshot was read, in quick succession, and a child
+ * that is gone before the reader sees its copy: each miss of an event newer
+ * than the snapshot re-reads it, and a child that cannot be read takes its
+ * parent's fresh map. (CI once named a short-lived worker's file region
+ * "[file 0:1a inode 14]": a re-read limit of 100 ms of the reader's time had
+ * refused the parent's re-read after its regions were mapped.)
+ */
+static void test_late_regions(uint64_t ip)
+{
+	const pid_t self = getpid(), child = 0x7ffffff1;
+	char path[3][32] = { "/tmp/cw-late-XXXXXX", "/tmp/cw-late-XXXXXX", "/tmp/cw-late-XXXXXX" };
+	char *file[3] = { NULL, NULL, NULL };
+	struct proc_table t;
+	struct cw_event ev;
+	struct map_entry none = { 0 };
+	const char *name;
+	uint64_t reads;
+
+	report(procs_init(&t) == 0, "late regions: table created");
+	procs_get(&t, self);
+	for (int i = 0; i < 3; i++) {
+		file[i] = map_temp_file(path[i], 4096);
+		report(file[i] != NULL, "late regions: %s mapped", path[i]);
+		if (!file[i])
+			goto out;
+		if (i == 2)
+			procs_fork(&t, self, child, "kid");
+		name = name_copy_now(&t, i == 2 ? child : self, file[i], ip);
+		report(!strcmp(name, path[i]), "late regions: %s copy named %s (%s)",
+		       i == 2 ? "gone child's" : "parent's", path[i], name);
+	}
+
+	/* A miss no read can mend: re-read for an event after the snapshot, never before. */
+	reads = t.maps_reads;
+	ev = event(self, COWWATCH_OUT_ZERO, 0x1000, 0, &none);
+	procs_event(&t, &ev, NULL);
+	report(t.maps_reads == reads, "late regions: a miss older than the snapshot reads nothing");
+	ev.time_ns = kernel_now_ns();
+	procs_event(&t, &ev, NULL);
+	report(t.maps_reads == reads + 1, "late regions: a newer miss reads once (%llu)",
+	       (unsigned long long)(t.maps_reads - reads));
+	procs_event(&t, &ev, NULL);
+	report(t.maps_reads == reads + 1, "late regions: and not again for the same event time");
+out:
+	for (int i = 0; i < 3; i++) {
+		if (file[i]) {
+			munmap(file[i], 4096);
+			unlink(path[i]);
+		}
+	}
+	procs_free(&t);
+}
+
+static void test_timens_offset(void)
+{
+	char path[] = "/tmp/cw-timens-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "monotonic           5    100\nboottime            0         0\n";
+
+	report(fd >= 0 && write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1),
+	       "timens: offsets file written");
+	if (fd >= 0)
+		close(fd);
+	report(timens_monotonic_offset(path) == 5000000100LL, "timens: monotonic offset read");
+	unlink(path);
+	report(timens_monotonic_offset(path) == 0, "timens: no file, no offset");
 }
 
 int main(void)
@@ -121,5 +240,7 @@ int main(void)
 	munmap(anon, 16 * 4096);
 	free(heap);
 	procs_free(&t);
+	test_late_regions(ip);
+	test_timens_offset();
 	return unit_done();
 }
