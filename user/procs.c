@@ -27,14 +27,16 @@ static void maps_ref_put(struct maps_ref *r)
 	}
 }
 
-static struct maps_ref *maps_ref_read(pid_t pid)
+static struct maps_ref *maps_ref_read(pid_t pid, int *err)
 {
 	struct maps_ref *r = calloc(1, sizeof(*r));
 
+	*err = -ENOMEM;
 	if (!r)
 		return NULL;
 	r->read_ns = kernel_now_ns();
-	if (maps_read_pid(pid, &r->m)) {
+	*err = maps_read_pid(pid, &r->m);
+	if (*err) {
 		free(r);
 		return NULL;
 	}
@@ -49,18 +51,21 @@ static struct maps_ref *maps_ref_read(pid_t pid)
 static bool read_maps(struct proc_table *t, struct proc *p)
 {
 	struct maps_ref *r;
+	int err;
 
 	if (p->exited || p->maps_gone)
 		return false;
-	r = maps_ref_read(p->pid);
+	r = maps_ref_read(p->pid, &err);
 	t->maps_reads++;
 	/*
 	 * A process past exit_mm() (exiting, or a zombie) still has a maps
 	 * file, an empty one: the snapshot we have is the better account.
+	 * Other failures (out of memory or files) may pass: try again later.
 	 */
 	if (!r || !r->m.count) {
+		if (err == -ENOENT || err == -ESRCH || r)
+			p->maps_gone = true;
 		maps_ref_put(r);
-		p->maps_gone = true;
 		return false;
 	}
 	maps_ref_put(p->maps);
