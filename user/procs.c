@@ -45,8 +45,9 @@ static struct maps_ref *maps_ref_read(pid_t pid, int *err)
 }
 
 /*
- * Replaces @p's snapshot by a fresh read, unless the process has none left;
- * then it is marked gone and never read again.
+ * Replaces @p's snapshot by a fresh read. A process that has no map left
+ * to read is marked gone and never read again (until it execs: a reused
+ * pid is a new process, seen first as a FORK or EXEC).
  */
 static bool read_maps(struct proc_table *t, struct proc *p)
 {
@@ -211,7 +212,11 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 	struct proc *pp = procs_get(t, parent);
 	struct proc *c = procs_find(t, child);
 
-	if (!c)
+	/*
+	 * A pid that exited before is a new process now (pids are reused):
+	 * the old one keeps its own account, found no more by its pid.
+	 */
+	if (!c || c->exited)
 		c = proc_new(t, child);
 	if (!c)
 		return;

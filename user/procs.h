@@ -70,7 +70,11 @@ void procs_free(struct proc_table *t);
 struct proc *procs_get(struct proc_table *t, pid_t pid);
 struct proc *procs_find(const struct proc_table *t, pid_t pid);
 
-/* @child was forked by @parent: it starts with the parent's memory map. */
+/*
+ * @child was forked by @parent: it starts with the parent's memory map. If
+ * @child is the pid of a process that exited, that one stays in the table
+ * (and the report) as it was, and procs_find() finds the new one.
+ */
 void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm);
 /* @pid exec'd: its memory map is new. */
 void procs_exec(struct proc_table *t, pid_t pid);

@@ -236,6 +236,22 @@ int main(void)
 	report(sorted && n == 2 && sorted[0] == c && sorted[1] == p, "sorted by copied bytes");
 	free(sorted);
 
+	/* The child's pid is reused by a later fork: a new process, a new account. */
+	procs_fork(&t, self, child, "kid2");
+	p = procs_find(&t, child);
+	report(p && p != c && !p->exited && !strcmp(p->comm, "kid2"),
+	       "reused pid: a new process, not the exited one");
+	ev = event(child, COWWATCH_OUT_COPY, anon_e->start, ip, anon_e);
+	procs_event(&t, &ev, NULL);
+	report(p && p->ev_counts[COWWATCH_OUT_COPY] == 1 && proc_counts(p)[COWWATCH_OUT_FILE] == 0 &&
+	       p->nregions == 1 && !strcmp(p->regions[0].name, "[anon]"),
+	       "reused pid: its own counts and regions, named from its parent's map");
+	report(c && c->exited && proc_counts(c)[COWWATCH_OUT_FILE] == 5 && c->ev_counts[COWWATCH_OUT_COPY] == 0,
+	       "reused pid: the exited process's account is unchanged");
+	sorted = procs_sorted(&t, &n);
+	report(sorted && n == 3, "reused pid: three processes in the report (%zu)", n);
+	free(sorted);
+
 	maps_free(&m);
 	munmap(anon, 16 * 4096);
 	free(heap);
