@@ -3,7 +3,7 @@
  * cowtree: a process tree that breaks copy-on-write sharing in known ways,
  * for checking the reader's attribution against ground truth.
  *
- *   cowtree [--hold] PAGES0 [PAGES1 ...]
+ *   cowtree [--hold | --serial] PAGES0 [PAGES1 ...]
  *
  * The parent maps a private anonymous region (THP off, so its own VMA of
  * 4 KiB pages), writes every page, prints "region=0xSTART pages=N" and
@@ -16,6 +16,9 @@
  * With --hold the workers wait, after the fork, until a line arrives on
  * standard input (the parent prints "held" once they are all forked):
  * time for a test to attach to the running tree.
+ * With --serial the parent forks each worker only after the one before it
+ * has exited and been reaped: with a small pid_max, workers get the pids
+ * of workers before them (a pid reused during the watch).
  * Pinned to CPU 0: a page in another CPU's LRU batch holds an extra
  * reference, which would turn the parent's reuse into a copy.
  */
@@ -70,14 +73,27 @@ static void worker(int index, long first, long count, int hold_fd)
 	_exit(0);
 }
 
+/* Waits for worker @pid; prints its account. Returns 0 if it did its work. */
+static int reap(pid_t pid, long pages)
+{
+	int status;
+
+	printf("worker=%d pages=%ld\n", (int)pid, pages);
+	return waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
 	long pages[MAX_WORKERS], total = 0, first = 0;
 	pid_t pids[MAX_WORKERS];
-	int n, failed = 0, hold = 0, hold_pipe[2] = { -1, -1 };
+	int n, failed = 0, hold = 0, serial = 0, hold_pipe[2] = { -1, -1 };
 	cpu_set_t cpu0;
 
-	if (argc > 1 && !strcmp(argv[1], "--hold")) {
+	if (argc > 1 && !strcmp(argv[1], "--serial")) {
+		serial = 1;
+		argv++;
+		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--hold")) {
 		hold = 1;
 		argv++;
 		argc--;
@@ -119,6 +135,8 @@ int main(int argc, char **argv)
 			worker(i, first, pages[i], hold_pipe[0]);
 		}
 		first += pages[i];
+		if (serial && reap(pids[i], pages[i]))
+			failed = 1;
 	}
 	if (hold) {
 		char line[16];
@@ -130,13 +148,8 @@ int main(int argc, char **argv)
 			line[0] = 0;
 		close(hold_pipe[1]);	/* the workers read EOF and go */
 	}
-	for (int i = 0; i < n; i++) {
-		int status;
-
-		if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
-		    WEXITSTATUS(status))
+	for (int i = 0; i < n && !serial; i++)
+		if (reap(pids[i], pages[i]))
 			failed = 1;
-		printf("worker=%d pages=%ld\n", (int)pids[i], pages[i]);
-	}
 	return failed;
 }
