@@ -21,6 +21,7 @@
 #include "report.h"
 #include "spawn.h"
 
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: the task is a kernel thread */
 /* After the last watched process exited, events still on their way. */
 #define GRACE_NS 300000000ULL
 
@@ -33,6 +34,7 @@ struct session {
 	pid_t *unwatch;			/* forks to drop (--no-follow) */
 	size_t nunwatch, cap_unwatch;
 	int gone;			/* the module is unloading */
+	pid_t target;			/* PID mode: the process watched */
 	struct spawned child;
 	int have_child, child_done, child_status;
 	int stop_signal;
@@ -52,7 +54,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	struct attribution a;
 	struct proc *p;
 
-	if (!s->opts->follow && ev->pid != s->opts->pid && !(s->have_child && ev->pid == s->child.pid))
+	if (!s->opts->follow && ev->pid != s->target && !(s->have_child && ev->pid == s->child.pid))
 		return;
 	p = procs_event(&s->procs, ev, s->opts->events ? &a : NULL);
 	if (p && s->opts->events)
@@ -212,19 +214,80 @@ static int open_module(struct session *s)
 	return EXIT_FAILURE_OTHER;
 }
 
+/*
+ * The process that @pid names: itself, or the process a thread of that id
+ * belongs to (the module watches whole processes, and reports them by
+ * their process id). Returns 0, -ESRCH, or -EINVAL for a kernel thread,
+ * which has no user memory to watch. @comm gets its name.
+ */
+static int resolve_target(pid_t pid, pid_t *tgid, char *comm, size_t comm_len)
+{
+	char path[64], buf[1024], *open_paren, *close_paren;
+	unsigned int flags = 0;
+	int id = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren ||
+	    sscanf(close_paren + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1)
+		return -ESRCH;
+	*close_paren = 0;
+	snprintf(comm, comm_len, "%s", open_paren + 1);
+	if (flags & PF_KTHREAD)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -ESRCH;
+	while (fgets(buf, sizeof(buf), f) && sscanf(buf, "Tgid: %d", &id) != 1)
+		;
+	fclose(f);
+	*tgid = id > 0 ? id : pid;
+	return 0;
+}
+
+/* PID mode: the process named on the command line and, with --follow, its tree. */
+static int start_pid(struct session *s)
+{
+	const struct options *o = s->opts;
+	char comm[64] = "";
+	int err;
+
+	s->target = o->pid;
+	err = resolve_target(o->pid, &s->target, comm, sizeof(comm));
+	if (err == -EINVAL) {
+		fprintf(stderr, "cowwatch: process %d (%s) is a kernel thread: it has no user memory "
+			"to watch\n", (int)o->pid, comm);
+		return EXIT_NO_PROCESS;
+	}
+	if (!err && s->target != o->pid)
+		fprintf(stderr, "cowwatch: %d is a thread of process %d (%s): watching process %d\n",
+			(int)o->pid, (int)s->target, comm, (int)s->target);
+	err = watch_one(s, s->target);
+	if (err)
+		return watch_error(err, s->target);
+	if (o->follow)
+		watch_descendants(s, s->target, 0);
+	return 0;
+}
+
 static int start(struct session *s)
 {
 	const struct options *o = s->opts;
 	int err;
 
-	if (!o->command) {
-		err = watch_one(s, o->pid);
-		if (err)
-			return watch_error(err, o->pid);
-		if (o->follow)
-			watch_descendants(s, o->pid, 0);
-		return 0;
-	}
+	if (!o->command)
+		return start_pid(s);
 	err = spawn_held(o->command, &s->child);
 	if (err) {
 		fprintf(stderr, "cowwatch: cannot start %s: %s\n", o->command[0], strerror(-err));

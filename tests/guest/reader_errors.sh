@@ -43,6 +43,26 @@ expect_eq "$?" 0 "exit status when the watched process exits"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not notice the exit in time"
 grep -q "\"type\":\"exit\",\"pid\":$victim," <<<"$out" || fail "no exit record for $victim"
 
+# A kernel thread has no user memory: one clear line, not a watch of every kthread.
+expect_error 5 '^cowwatch: process 2 \(kthreadd\) is a kernel thread: it has no user memory to watch$' "$cw" 2
+
+# A thread's id (from top -H, say) watches its process, says so, and ends with it.
+python3 -c 'import os, threading, time
+t = threading.Thread(target=time.sleep, args=(3,)); t.start()
+print(t.native_id, flush=True); t.join()' >"$RESULT_DIR/thread.txt" &
+victim=$!
+wait_for "$RESULT_DIR/thread.txt" '^[0-9]'
+tid=$(cat "$RESULT_DIR/thread.txt")
+[ "$tid" != "$victim" ] || fail "premise: the thread's id is not the process's"
+start=$(date +%s)
+out=$(timeout 30 "$cw" --json "$tid" 2>"$RESULT_DIR/err")
+expect_eq "$?" 0 "exit status when watching a thread's id"
+expect_eq "$(cat "$RESULT_DIR/err")" "cowwatch: $tid is a thread of process $victim (python3): watching process $victim" \
+	"the notice for a thread's id"
+[ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not end with the thread's process"
+grep -q "\"type\":\"exit\",\"pid\":$victim," <<<"$out" || fail "no exit record for process $victim"
+wait "$victim"
+
 # Ctrl-C (SIGINT) ends the watch with a summary and status 0.
 sleep 60 &
 victim=$!
