@@ -19,6 +19,12 @@
  * CAP_NET_ADMIN the system limit (rmem_max) does not apply.
  */
 #define SOCK_RCVBUF (32 * 1024 * 1024)
+/*
+ * Notifications a drain reads before it decodes them: an EXEC notice queued
+ * behind a busy reader's backlog is seen (and its process's memory map
+ * read) before the backlog is worked through, not after.
+ */
+#define DRAIN_AHEAD 32
 /* How long a request waits for its answer. */
 #define REPLY_TIMEOUT_MS 5000
 
@@ -198,6 +204,8 @@ fail_keep_version:
 	nl->sock = NULL;
 	free(nl->buf);
 	nl->buf = NULL;
+	free(nl->ahead);
+	nl->ahead = NULL;
 	return err;
 }
 
@@ -206,8 +214,10 @@ void cw_nl_close(struct cw_nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	free(nl->buf);
+	free(nl->ahead);
 	nl->sock = NULL;
 	nl->buf = NULL;
+	nl->ahead = NULL;
 }
 
 int cw_nl_fd(const struct cw_nl *nl)
@@ -288,14 +298,17 @@ int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers 
 	return request(nl, nlh, stats_cb, st, h, ctx);
 }
 
-int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)
+/*
+ * Reads up to DRAIN_AHEAD waiting notifications into nl->ahead, their
+ * lengths into @len and their count into *@n. Returns 0, or -errno.
+ */
+static int read_waiting(struct cw_nl *nl, int fd, size_t len[], size_t *n)
 {
-	int count = 0;
+	*n = 0;
+	while (*n < DRAIN_AHEAD) {
+		ssize_t got = recv(fd, nl->ahead + *n * nl->buflen, nl->buflen, MSG_DONTWAIT);
 
-	for (;;) {
-		ssize_t n = recv(mnl_socket_get_fd(nl->sock), nl->buf, nl->buflen, MSG_DONTWAIT);
-
-		if (n < 0) {
+		if (got < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
@@ -303,13 +316,40 @@ int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)
 				nl->overruns++;
 				continue;
 			}
-			if (errno == EAGAIN)
-				return count;
-			return -errno;
+			return errno == EAGAIN ? 0 : -errno;
 		}
-		if (n == 0)
-			return count;
-		cw_proto_decode(&nl->stream, nl->buf, (size_t)n, h, ctx);
-		count++;
+		if (got == 0)
+			return 0;
+		len[(*n)++] = (size_t)got;
 	}
+	return 0;
+}
+
+int cw_nl_drain_fd(struct cw_nl *nl, int fd, const struct cw_handlers *h, void *ctx)
+{
+	size_t len[DRAIN_AHEAD], n;
+	int count = 0;
+
+	if (!nl->ahead) {
+		nl->ahead = malloc(DRAIN_AHEAD * nl->buflen);
+		if (!nl->ahead)
+			return -ENOMEM;
+	}
+	do {
+		int err = read_waiting(nl, fd, len, &n);
+
+		/* The first is decoded at once anyway: look ahead from the second on. */
+		for (size_t i = 1; i < n; i++)
+			cw_proto_look_ahead(&nl->stream, nl->ahead + i * nl->buflen, len[i], h, ctx);
+		for (size_t i = 0; i < n; i++, count++)
+			cw_proto_decode(&nl->stream, nl->ahead + i * nl->buflen, len[i], h, ctx);
+		if (err)
+			return err;
+	} while (n == DRAIN_AHEAD);
+	return count;
+}
+
+int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)
+{
+	return cw_nl_drain_fd(nl, mnl_socket_get_fd(nl->sock), h, ctx);
 }

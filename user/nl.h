@@ -22,6 +22,7 @@ struct cw_nl {
 	struct cw_stream stream;
 	char *buf;
 	size_t buflen;
+	char *ahead;			/* notifications read ahead: slots of buflen */
 };
 
 struct cw_stats {
@@ -49,8 +50,12 @@ int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers 
 
 /*
  * Decodes every notification waiting on the socket, without blocking.
- * Returns the number of messages read, or -errno.
+ * Notifications are read in batches; h->exec_ahead sees each batch's EXEC
+ * notices before the batch is decoded in order. Returns the number of
+ * messages read, or -errno.
  */
 int cw_nl_drain(struct cw_nl *nl, const struct cw_handlers *h, void *ctx);
+/* cw_nl_drain() from socket @fd (for tests: a socketpair standing in for netlink). */
+int cw_nl_drain_fd(struct cw_nl *nl, int fd, const struct cw_handlers *h, void *ctx);
 
 #endif /* COWWATCH_NL_H */

@@ -140,6 +140,8 @@ void procs_free(struct proc_table *t)
 	for (size_t i = 0; i < t->nnames; i++)
 		free(t->names[i]);
 	free(t->names);
+	procs_ahead_clear(t);
+	free(t->ahead);
 	symbolizer_free(t->sym);
 	memset(t, 0, sizeof(*t));
 }
@@ -233,9 +235,50 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 	}
 }
 
+static struct maps_ahead *find_ahead(struct proc_table *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nahead; i++)
+		if (t->ahead[i].pid == pid)
+			return &t->ahead[i];
+	return NULL;
+}
+
+void procs_exec_ahead(struct proc_table *t, pid_t pid)
+{
+	struct maps_ahead *a = find_ahead(t, pid);
+	struct maps_ref *r;
+	int err;
+
+	if (a) {
+		/* A second exec seen at once: which image a read shows is not known. */
+		maps_ref_put(a->maps);
+		a->maps = NULL;
+		return;
+	}
+	a = array_grow(t->ahead, &t->cap_ahead, t->nahead, sizeof(*a), 8);
+	if (!a)
+		return;
+	t->ahead = a;
+	r = maps_ref_read(pid, &err);
+	t->maps_reads++;
+	if (r && !r->m.count) {
+		maps_ref_put(r);
+		r = NULL;
+	}
+	t->ahead[t->nahead++] = (struct maps_ahead){ .pid = pid, .maps = r };
+}
+
+void procs_ahead_clear(struct proc_table *t)
+{
+	for (size_t i = 0; i < t->nahead; i++)
+		maps_ref_put(t->ahead[i].maps);
+	t->nahead = 0;
+}
+
 void procs_exec(struct proc_table *t, pid_t pid)
 {
 	struct proc *p = procs_get(t, pid);
+	struct maps_ahead *a = find_ahead(t, pid);
 
 	if (!p)
 		return;
@@ -244,7 +287,15 @@ void procs_exec(struct proc_table *t, pid_t pid)
 	p->maps_inherited = false;
 	p->maps_gone = false;
 	read_stat(p);
-	read_maps(t, p);
+	if (!read_maps(t, p) && a && a->maps) {
+		p->maps = a->maps;
+		a->maps = NULL;
+	}
+	/* Used once: a later exec of the same pid is another image. */
+	if (a) {
+		maps_ref_put(a->maps);
+		*a = t->ahead[--t->nahead];
+	}
 }
 
 static const char *intern(struct proc_table *t, const char *name)

@@ -54,6 +54,12 @@ struct proc {
 	struct proc *next;	/* hash chain */
 };
 
+/* A memory map read when an EXEC notice was seen ahead of its turn. */
+struct maps_ahead {
+	pid_t pid;
+	struct maps_ref *maps;	/* NULL: none to use (gone, or two execs seen) */
+};
+
 struct proc_table {
 	struct proc *buckets[1024];
 	size_t count;
@@ -61,6 +67,8 @@ struct proc_table {
 	char **names;		/* interned region names */
 	size_t nnames, cap_names;
 	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
+	struct maps_ahead *ahead;	/* maps read at EXEC notices seen ahead */
+	size_t nahead, cap_ahead;
 };
 
 int procs_init(struct proc_table *t);
@@ -76,8 +84,19 @@ struct proc *procs_find(const struct proc_table *t, pid_t pid);
  * (and the report) as it was, and procs_find() finds the new one.
  */
 void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm);
-/* @pid exec'd: its memory map is new. */
+/*
+ * @pid exec'd: its memory map is new. It is read now; if the process is
+ * gone already, the map read when its EXEC notice was seen ahead is used.
+ */
 void procs_exec(struct proc_table *t, pid_t pid);
+/*
+ * An EXEC notice of @pid, seen before the notifications queued in front of
+ * it were handled: reads its new memory map now, while the process is
+ * most likely still there, for procs_exec() to fall back on.
+ */
+void procs_exec_ahead(struct proc_table *t, pid_t pid);
+/* Forgets the maps read ahead (after the notices seen ahead were handled). */
+void procs_ahead_clear(struct proc_table *t);
 /* Where one event hit and which code made it, for --events. */
 struct attribution {
 	const char *region;

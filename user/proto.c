@@ -304,3 +304,25 @@ int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
 	}
 	return d.bad ? -EBADMSG : 0;
 }
+
+void cw_proto_look_ahead(const struct cw_stream *st, const void *buf, size_t len,
+			 const struct cw_handlers *h, void *ctx)
+{
+	const struct cw_handlers ahead = { .exec = h->exec_ahead };
+	size_t whole = whole_messages(buf, len), at = 0;
+	struct cw_stream scratch = *st;
+
+	if (!h->exec_ahead)
+		return;
+	/* Only EXEC notices are decoded: a look must cost little next to the real decode. */
+	while (at < whole) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + at);
+		size_t n = MNL_ALIGN(nlh->nlmsg_len);
+		const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_type == st->family && mnl_nlmsg_get_payload_len(nlh) >= GENL_HDRLEN &&
+		    g->cmd == COWWATCH_CMD_EXEC)
+			cw_proto_decode(&scratch, nlh, nlh->nlmsg_len, &ahead, ctx);
+		at += n < whole - at ? n : whole - at;
+	}
+}

@@ -20,6 +20,11 @@ struct cw_handlers {
 	void (*gone)(void *ctx);
 	void (*fork)(void *ctx, pid_t parent, pid_t child);
 	void (*exec)(void *ctx, pid_t pid, const char *comm);
+	/*
+	 * An EXEC notice seen ahead (cw_proto_look_ahead()), before the
+	 * messages queued in front of it are decoded.
+	 */
+	void (*exec_ahead)(void *ctx, pid_t pid, const char *comm);
 };
 
 /* What the stream of notifications to one reader has told so far. */
@@ -41,5 +46,13 @@ struct cw_stream {
  */
 int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
 		    const struct cw_handlers *h, void *ctx);
+
+/*
+ * Looks at the messages in @buf for EXEC notices only, calling
+ * h->exec_ahead for each; @st is left as it was (the messages are decoded
+ * for real later, in their turn).
+ */
+void cw_proto_look_ahead(const struct cw_stream *st, const void *buf, size_t len,
+			 const struct cw_handlers *h, void *ctx);
 
 #endif /* COWWATCH_PROTO_H */

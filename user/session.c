@@ -109,6 +109,20 @@ static void on_exec(void *ctx, pid_t pid, const char *comm)
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 }
 
+/*
+ * A busy reader's backlog may hold the whole life of a short-lived
+ * program: read its map at the first sight of its EXEC notice, while it
+ * most likely still runs, not when its turn comes.
+ */
+static void on_exec_ahead(void *ctx, pid_t pid, const char *comm)
+{
+	struct session *s = ctx;
+
+	(void)comm;
+	if (s->opts->follow || procs_find(&s->procs, pid))
+		procs_exec_ahead(&s->procs, pid);
+}
+
 static void on_gone(void *ctx)
 {
 	((struct session *)ctx)->gone = 1;
@@ -116,8 +130,17 @@ static void on_gone(void *ctx)
 
 static const struct cw_handlers handlers = {
 	.event = on_event, .exit = on_exit_msg, .gone = on_gone,
-	.fork = on_fork, .exec = on_exec,
+	.fork = on_fork, .exec = on_exec, .exec_ahead = on_exec_ahead,
 };
+
+/* Handles what waits on the socket. Returns as cw_nl_drain(). */
+static int drain(struct session *s)
+{
+	int n = cw_nl_drain(&s->nl, &handlers, s);
+
+	procs_ahead_clear(&s->procs);
+	return n;
+}
 
 static int watch_error(int err, pid_t pid)
 {
@@ -398,7 +421,7 @@ static void watch_loop(struct session *s, int sigfd)
 			break;
 		if (fds[1].revents)
 			handle_signals(s, sigfd);
-		if (fds[0].revents && cw_nl_drain(&s->nl, &handlers, s) < 0)
+		if (fds[0].revents && drain(s) < 0)
 			break;
 		drop_unwanted(s);
 		now = kernel_now_ns();
@@ -411,7 +434,7 @@ static void watch_loop(struct session *s, int sigfd)
 		}
 	}
 	/* What is already on the socket still counts. */
-	cw_nl_drain(&s->nl, &handlers, s);
+	drain(s);
 }
 
 static int finish(struct session *s)

@@ -38,17 +38,28 @@ static void on_exec(void *ctx, pid_t pid, const char *comm)
 		abort();
 }
 
-static const struct cw_handlers handlers = { on_event, on_exit_msg, NULL, on_fork, on_exec };
+static const struct cw_handlers handlers = {
+	.event = on_event, .exit = on_exit_msg, .fork = on_fork, .exec = on_exec,
+	.exec_ahead = on_exec,
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cw_stream st = { .family = 0x1d };
+	struct cw_stream st = { .family = 0x1d }, before;
 	/* Netlink buffers are 4-byte aligned; give the decoder an aligned copy. */
 	void *buf = malloc(size ? size : 1);
 
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
+	before = st;
+	cw_proto_look_ahead(&st, buf, size, &handlers, NULL);
+	/* Looking ahead leaves the stream as it was. */
+	if (before.next_seq != st.next_seq || before.lost_events != st.lost_events ||
+	    before.lost_messages != st.lost_messages || before.malformed != st.malformed ||
+	    before.events != st.events || before.exits != st.exits || before.forks != st.forks ||
+	    before.execs != st.execs || before.gone != st.gone)
+		abort();
 	cw_proto_decode(&st, buf, size, &handlers, NULL);
 	free(buf);
 	return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -138,6 +139,80 @@ out:
 	procs_free(&t);
 }
 
+/* A child that waits until the write end of @hold is closed. */
+static pid_t held_child(const int hold[2])
+{
+	pid_t pid = fork();
+	char byte;
+
+	if (pid == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &byte, 1) < 0);
+	}
+	return pid;
+}
+
+/*
+ * An EXEC notice seen ahead: the map read then is the one procs_exec() uses
+ * when the process is gone by its turn; a pid with two execs seen at once
+ * has none; what was not used is forgotten.
+ */
+static void test_exec_ahead(uint64_t ip)
+{
+	char path[] = "/tmp/cw-ahead-XXXXXX";
+	char *file = map_temp_file(path, 4096);
+	struct proc_table t;
+	int hold[2] = { -1, -1 };
+	pid_t kid = -1, kid2 = -1;
+	const char *name;
+
+	if (!pipe(hold)) {
+		kid = held_child(hold);
+		kid2 = held_child(hold);
+	}
+	report(procs_init(&t) == 0 && file && kid > 0 && kid2 > 0, "exec ahead: set up");
+	if (!file || kid <= 0 || kid2 <= 0)
+		goto out;
+	procs_get(&t, getpid());
+	procs_fork(&t, getpid(), kid, "kid");
+	procs_fork(&t, getpid(), kid2, "kid2");
+	procs_exec_ahead(&t, kid);
+	procs_exec_ahead(&t, kid2);
+	procs_exec_ahead(&t, kid2);
+	report(t.nahead == 2, "exec ahead: one entry per pid (%zu)", t.nahead);
+	/* Both gone before their exec notices' turn. */
+	close(hold[1]);
+	hold[1] = -1;
+	waitpid(kid, NULL, 0);
+	waitpid(kid2, NULL, 0);
+
+	procs_exec(&t, kid);
+	report(t.nahead == 1, "exec ahead: used once, then forgotten");
+	name = name_copy_now(&t, kid, file, ip);
+	report(!strcmp(name, path), "exec ahead: a process gone by its exec's turn is named (%s)", name);
+	procs_exec(&t, kid2);
+	name = name_copy_now(&t, kid2, file, ip);
+	report(strcmp(name, path) != 0, "exec ahead: two execs seen at once: no map used (%s)", name);
+	procs_exec_ahead(&t, getpid());
+	procs_ahead_clear(&t);
+	report(t.nahead == 0, "exec ahead: cleared");
+out:
+	if (hold[1] >= 0) {
+		close(hold[1]);
+		if (kid > 0)
+			waitpid(kid, NULL, 0);
+		if (kid2 > 0)
+			waitpid(kid2, NULL, 0);
+	}
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (file) {
+		munmap(file, 4096);
+		unlink(path);
+	}
+	procs_free(&t);
+}
+
 static void test_timens_offset(void)
 {
 	char path[] = "/tmp/cw-timens-XXXXXX";
@@ -257,6 +332,7 @@ int main(void)
 	free(heap);
 	procs_free(&t);
 	test_late_regions(ip);
+	test_exec_ahead(ip);
 	test_timens_offset();
 	return unit_done();
 }

@@ -14,6 +14,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "nl.h"
 #include "proto.h"
 #include "unit.h"
 
@@ -71,7 +75,9 @@ static void on_exec(void *ctx, pid_t pid, const char *comm)
 	snprintf(s->exec_comm, sizeof(s->exec_comm), "%s", comm);
 }
 
-static const struct cw_handlers handlers = { on_event, on_exit_msg, on_gone, on_fork, on_exec };
+static const struct cw_handlers handlers = {
+	.event = on_event, .exit = on_exit_msg, .gone = on_gone, .fork = on_fork, .exec = on_exec,
+};
 
 static struct nlmsghdr *put_msg(char *buf, uint8_t cmd, uint32_t seq)
 {
@@ -298,6 +304,128 @@ static void test_malformed(void)
 	report(decode(&st, &s, buf, full) == -EBADMSG && s.nev == 0, "length of 3 GiB: refused");
 }
 
+/* The order the handlers saw things in, as "event:PID exec:PID ahead:PID ...". */
+static char order[4096];
+
+static void log_seen(const char *what, pid_t pid)
+{
+	size_t used = strlen(order);
+
+	snprintf(order + used, sizeof(order) - used, "%s:%d ", what, (int)pid);
+}
+
+static void log_event(void *ctx, const struct cw_event *ev)
+{
+	(void)ctx;
+	log_seen("event", ev->pid);
+}
+
+static void log_fork(void *ctx, pid_t parent, pid_t child)
+{
+	(void)ctx;
+	(void)parent;
+	log_seen("fork", child);
+}
+
+static void log_exec(void *ctx, pid_t pid, const char *comm)
+{
+	(void)ctx;
+	(void)comm;
+	log_seen("exec", pid);
+}
+
+static void log_ahead(void *ctx, pid_t pid, const char *comm)
+{
+	(void)ctx;
+	(void)comm;
+	log_seen("ahead", pid);
+}
+
+/* Sends one notification, as the module would, on @fd. */
+static void send_msg(int fd, uint8_t cmd, uint32_t seq, uint32_t pid)
+{
+	char buf[4096];
+	struct nlmsghdr *nlh = put_msg(buf, cmd, seq);
+
+	if (cmd == COWWATCH_CMD_EVENTS) {
+		put_event(nlh, pid, COWWATCH_OUT_COPY, 0x5000);
+	} else {
+		mnl_attr_put_u32(nlh, COWWATCH_A_PID, pid);
+		if (cmd == COWWATCH_CMD_FORK)
+			mnl_attr_put_u32(nlh, COWWATCH_A_PPID, pid - 10);
+	}
+	if (send(fd, buf, nlh->nlmsg_len, 0) != (ssize_t)nlh->nlmsg_len)
+		report(0, "drain: send message %u", seq);
+}
+
+/*
+ * cw_nl_drain_fd() on a socketpair standing in for netlink: an EXEC notice
+ * queued behind others is seen ahead of them (its process's map can be
+ * read while it runs), then everything is decoded in order, once.
+ */
+static void test_drain_ahead(void)
+{
+	const struct cw_handlers h = {
+		.event = log_event, .fork = log_fork, .exec = log_exec, .exec_ahead = log_ahead,
+	};
+	struct cw_nl nl = { .buflen = 65536, .stream = { .family = FAMILY } };
+	char expected[sizeof(order)];
+	int sv[2], n;
+	uint32_t seq = 0;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
+		report(0, "drain: socketpair");
+		return;
+	}
+	send_msg(sv[1], COWWATCH_CMD_EVENTS, seq++, 10);
+	send_msg(sv[1], COWWATCH_CMD_FORK, seq++, 20);
+	send_msg(sv[1], COWWATCH_CMD_EXEC, seq++, 20);
+	send_msg(sv[1], COWWATCH_CMD_EVENTS, seq++, 20);
+	order[0] = 0;
+	n = cw_nl_drain_fd(&nl, sv[0], &h, NULL);
+	report(n == 4, "drain: 4 messages read (%d)", n);
+	report(!strcmp(order, "ahead:20 event:10 fork:20 exec:20 event:20 "),
+	       "drain: the queued exec seen ahead, then all in order (%s)", order);
+	report(nl.stream.next_seq == 4 && nl.stream.events == 2 && nl.stream.execs == 1 &&
+	       nl.stream.forks == 1 && !nl.stream.lost_messages && !nl.stream.malformed,
+	       "drain: the stream counts each message once");
+
+	/* 40 queued: read in batches; an exec in the second batch is seen ahead of that batch. */
+	for (int i = 0; i < 39; i++)
+		send_msg(sv[1], COWWATCH_CMD_EVENTS, seq++, 30);
+	send_msg(sv[1], COWWATCH_CMD_EXEC, seq++, 40);
+	order[0] = 0;
+	n = cw_nl_drain_fd(&nl, sv[0], &h, NULL);
+	report(n == 40 && nl.stream.next_seq == 44 && !nl.stream.lost_messages,
+	       "drain: 40 messages, in sequence (%d)", n);
+	expected[0] = 0;
+	for (int i = 0; i < 39; i++)
+		strcat(expected, i == 32 ? "ahead:40 event:30 " : "event:30 ");
+	strcat(expected, "exec:40 ");
+	report(!strcmp(order, expected), "drain: batches of 32; the exec seen ahead of its batch");
+	report(cw_nl_drain_fd(&nl, sv[0], &h, NULL) == 0, "drain: nothing left");
+
+	/* One buffer, an event then an exec: only the exec is looked at; the stream stays. */
+	{
+		char buf[8192];
+		struct nlmsghdr *a = put_msg(buf, COWWATCH_CMD_EVENTS, 50), *b;
+		struct cw_stream before = nl.stream;
+
+		put_event(a, 60, COWWATCH_OUT_COPY, 0x5000);
+		b = put_msg((char *)a + a->nlmsg_len, COWWATCH_CMD_EXEC, 51);
+		mnl_attr_put_u32(b, COWWATCH_A_PID, 61);
+		order[0] = 0;
+		cw_proto_look_ahead(&nl.stream, buf, a->nlmsg_len + b->nlmsg_len, &h, NULL);
+		report(!strcmp(order, "ahead:61 ") && nl.stream.next_seq == before.next_seq &&
+		       nl.stream.events == before.events && nl.stream.execs == before.execs,
+		       "look ahead: the exec only, the stream untouched (%s)", order);
+	}
+	close(sv[1]);
+	report(cw_nl_drain_fd(&nl, sv[0], &h, NULL) == 0, "drain: a closed socket ends the drain");
+	close(sv[0]);
+	cw_nl_close(&nl);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -305,5 +433,6 @@ int main(int argc, char **argv)
 	test_events();
 	test_exit_gone_and_batches();
 	test_malformed();
+	test_drain_ahead();
 	return unit_done();
 }
