@@ -227,8 +227,19 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 		snprintf(c->comm, sizeof(c->comm), "%s", comm);
 	else if (pp)
 		memcpy(c->comm, pp->comm, sizeof(c->comm));
-	/* Until it execs, the child's memory map is its parent's. */
-	if (pp && pp->maps && !c->maps) {
+	if (c->maps)
+		return;
+	/*
+	 * The child's own map, read now: the parent's snapshot may predate
+	 * regions the parent mapped just before the fork, and by the time an
+	 * event of the child misses, both may be gone. A child gone already
+	 * gets its parent's map (until it execs, they are the same), read
+	 * again if the parent is still there.
+	 */
+	if (read_maps(t, c) || !pp)
+		return;
+	read_maps(t, pp);
+	if (pp->maps) {
 		c->maps = pp->maps;
 		c->maps->refs++;
 		c->maps_inherited = true;

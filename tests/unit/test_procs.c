@@ -71,18 +71,25 @@ static int own_region(const void *addr, struct map_entry *out)
 	return e ? 0 : -1;
 }
 
-/* A copy at @addr by @pid, happening now on the module's clock. */
+/* A copy at @addr in region @e by @pid, happening now on the module's clock. */
+static const char *name_copy_in(struct proc_table *t, pid_t pid, const void *addr, uint64_t ip,
+				const struct map_entry *e)
+{
+	struct cw_event ev = event(pid, COWWATCH_OUT_FILE, (uint64_t)(uintptr_t)addr, ip, e);
+	struct attribution a;
+
+	ev.time_ns = kernel_now_ns();
+	return procs_event(t, &ev, &a) ? a.region : "(no process)";
+}
+
+/* The same, in the region that holds @addr in our own maps now. */
 static const char *name_copy_now(struct proc_table *t, pid_t pid, const void *addr, uint64_t ip)
 {
 	struct map_entry e;
-	struct cw_event ev;
-	struct attribution a;
 
 	if (own_region(addr, &e))
 		return "(not mapped)";
-	ev = event(pid, COWWATCH_OUT_FILE, (uint64_t)(uintptr_t)addr, ip, &e);
-	ev.time_ns = kernel_now_ns();
-	return procs_event(t, &ev, &a) ? a.region : "(no process)";
+	return name_copy_in(t, pid, addr, ip, &e);
 }
 
 /*
@@ -107,12 +114,13 @@ static void test_late_regions(uint64_t ip)
 	report(procs_init(&t) == 0, "late regions: table created");
 	procs_get(&t, self);
 	for (int i = 0; i < 3; i++) {
+		/* The child's fork is seen before the parent maps the third file. */
+		if (i == 2)
+			procs_fork(&t, self, child, "kid");
 		file[i] = map_temp_file(path[i], 4096);
 		report(file[i] != NULL, "late regions: %s mapped", path[i]);
 		if (!file[i])
 			goto out;
-		if (i == 2)
-			procs_fork(&t, self, child, "kid");
 		name = name_copy_now(&t, i == 2 ? child : self, file[i], ip);
 		report(!strcmp(name, path[i]), "late regions: %s copy named %s (%s)",
 		       i == 2 ? "gone child's" : "parent's", path[i], name);
@@ -210,6 +218,43 @@ out:
 		munmap(file, 4096);
 		unlink(path);
 	}
+	procs_free(&t);
+}
+
+/*
+ * A fork seen while the child lives: the child's own map is read then. The
+ * parent had mapped a file after its snapshot and unmapped it after the
+ * fork; the child, gone by its copy's turn, is still named.
+ */
+static void test_fork_reads_child(uint64_t ip)
+{
+	char path[] = "/tmp/cw-fork-XXXXXX";
+	struct proc_table t;
+	struct map_entry e;
+	int hold[2] = { -1, -1 };
+	pid_t kid = -1;
+	char *file;
+	const char *name;
+
+	report(procs_init(&t) == 0, "fork: table created");
+	procs_get(&t, getpid());
+	file = map_temp_file(path, 4096);
+	if (!file || own_region(file, &e) || pipe(hold)) {
+		report(0, "fork: set up");
+		goto out;
+	}
+	kid = held_child(hold);
+	procs_fork(&t, getpid(), kid, "kid");
+	close(hold[1]);
+	waitpid(kid, NULL, 0);
+	munmap(file, 4096);
+	name = name_copy_in(&t, kid, file, ip, &e);
+	report(!strcmp(name, path), "fork: the child's own map, read at the fork, names it (%s)", name);
+out:
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (file)
+		unlink(path);
 	procs_free(&t);
 }
 
@@ -333,6 +378,7 @@ int main(void)
 	procs_free(&t);
 	test_late_regions(ip);
 	test_exec_ahead(ip);
+	test_fork_reads_child(ip);
 	test_timens_offset();
 	return unit_done();
 }
