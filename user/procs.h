@@ -2,8 +2,9 @@
 /*
  * The reader's table of watched processes: per process, what each outcome
  * counted, which regions were copied and which code copied them. Regions
- * and code are named from a maps snapshot that a child inherits from its
- * parent at fork, so a process that lived only milliseconds is named as
+ * and code are named from maps snapshots read at attach, fork and exec (a
+ * child gone by its fork's turn shares its parent's), kept after the
+ * process is gone, so a process that lived only milliseconds is named as
  * well as a long-lived one.
  */
 #ifndef COWWATCH_PROCS_H
@@ -79,7 +80,8 @@ struct proc *procs_get(struct proc_table *t, pid_t pid);
 struct proc *procs_find(const struct proc_table *t, pid_t pid);
 
 /*
- * @child was forked by @parent: it starts with the parent's memory map. If
+ * @child was forked by @parent: its memory map is read now, or is its
+ * parent's (read again) if it is gone already. If
  * @child is the pid of a process that exited, that one stays in the table
  * (and the report) as it was, and procs_find() finds the new one.
  */
