@@ -4,6 +4,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,16 +28,27 @@ static void maps_ref_put(struct maps_ref *r)
 	}
 }
 
-static struct maps_ref *maps_ref_read(pid_t pid, int *err)
+/*
+ * A fresh snapshot of @pid's map, or NULL. *@gone says whether the
+ * process has no map left to read: no such process, or one past
+ * exit_mm() (exiting, or a zombie), whose maps file is empty. Other
+ * failures (out of memory or files) may pass.
+ */
+static struct maps_ref *snapshot_read(struct proc_table *t, pid_t pid, bool *gone)
 {
 	struct maps_ref *r = calloc(1, sizeof(*r));
+	int err;
 
-	*err = -ENOMEM;
+	*gone = false;
 	if (!r)
 		return NULL;
+	t->maps_reads++;
 	r->read_ns = kernel_now_ns();
-	*err = maps_read_pid(pid, &r->m);
-	if (*err) {
+	err = maps_read_pid(pid, &r->m);
+	if (err || !r->m.count) {
+		*gone = !err || err == -ENOENT || err == -ESRCH;
+		if (!err)
+			maps_free(&r->m);
 		free(r);
 		return NULL;
 	}
@@ -47,26 +59,19 @@ static struct maps_ref *maps_ref_read(pid_t pid, int *err)
 /*
  * Replaces @p's snapshot by a fresh read. A process that has no map left
  * to read is marked gone and never read again (until it execs: a reused
- * pid is a new process, seen first as a FORK or EXEC).
+ * pid is a new process, seen first as a FORK or EXEC); the snapshot we
+ * have is the better account of it.
  */
 static bool read_maps(struct proc_table *t, struct proc *p)
 {
 	struct maps_ref *r;
-	int err;
+	bool gone;
 
 	if (p->exited || p->maps_gone)
 		return false;
-	r = maps_ref_read(p->pid, &err);
-	t->maps_reads++;
-	/*
-	 * A process past exit_mm() (exiting, or a zombie) still has a maps
-	 * file, an empty one: the snapshot we have is the better account.
-	 * Other failures (out of memory or files) may pass: try again later.
-	 */
-	if (!r || !r->m.count) {
-		if (err == -ENOENT || err == -ESRCH || r)
-			p->maps_gone = true;
-		maps_ref_put(r);
+	r = snapshot_read(t, p->pid, &gone);
+	if (!r) {
+		p->maps_gone = gone;
 		return false;
 	}
 	maps_ref_put(p->maps);
@@ -159,26 +164,13 @@ struct proc *procs_find(const struct proc_table *t, pid_t pid)
 /* Reads comm and ppid of a live process; leaves them alone otherwise. */
 static void read_stat(struct proc *p)
 {
-	char path[64], buf[512], *close_paren;
-	FILE *f;
-	size_t n;
-	int ppid;
+	struct procfs_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_read_stat(p->pid, &st))
 		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	/* "pid (comm) state ppid": comm may hold spaces and parentheses. */
-	close_paren = strrchr(buf, ')');
-	if (!close_paren || !strchr(buf, '('))
-		return;
-	if (sscanf(close_paren + 1, " %*c %d", &ppid) == 1)
-		p->ppid = ppid;
-	*close_paren = 0;
-	snprintf(p->comm, sizeof(p->comm), "%s", strchr(buf, '(') + 1);
+	p->ppid = st.ppid;
+	/* Cut as the kernel cuts names in its notices (TASK_COMM_LEN). */
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, st.comm);
 }
 
 static struct proc *proc_new(struct proc_table *t, pid_t pid)
@@ -257,8 +249,7 @@ static struct maps_ahead *find_ahead(struct proc_table *t, pid_t pid)
 void procs_exec_ahead(struct proc_table *t, pid_t pid)
 {
 	struct maps_ahead *a = find_ahead(t, pid);
-	struct maps_ref *r;
-	int err;
+	bool gone;
 
 	if (a) {
 		/* A second exec seen at once: which image a read shows is not known. */
@@ -270,13 +261,9 @@ void procs_exec_ahead(struct proc_table *t, pid_t pid)
 	if (!a)
 		return;
 	t->ahead = a;
-	r = maps_ref_read(pid, &err);
-	t->maps_reads++;
-	if (r && !r->m.count) {
-		maps_ref_put(r);
-		r = NULL;
-	}
-	t->ahead[t->nahead++] = (struct maps_ahead){ .pid = pid, .maps = r };
+	t->ahead[t->nahead++] = (struct maps_ahead){
+		.pid = pid, .maps = snapshot_read(t, pid, &gone),
+	};
 }
 
 void procs_ahead_clear(struct proc_table *t)

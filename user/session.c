@@ -17,11 +17,11 @@
 #include "array.h"
 #include "clock.h"
 #include "nl.h"
+#include "procfs.h"
 #include "procs.h"
 #include "report.h"
 #include "spawn.h"
 
-#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: the task is a kernel thread */
 /* After the last watched process exited, events still on their way. */
 #define GRACE_NS 300000000ULL
 
@@ -241,41 +241,18 @@ static int open_module(struct session *s)
  * The process that @pid names: itself, or the process a thread of that id
  * belongs to (the module watches whole processes, and reports them by
  * their process id). Returns 0, -ESRCH, or -EINVAL for a kernel thread,
- * which has no user memory to watch. @comm gets its name.
+ * which has no user memory to watch. @st gets its /proc/PID/stat.
  */
-static int resolve_target(pid_t pid, pid_t *tgid, char *comm, size_t comm_len)
+static int resolve_target(pid_t pid, pid_t *tgid, struct procfs_stat *st)
 {
-	char path[64], buf[1024], *open_paren, *close_paren;
-	unsigned int flags = 0;
-	int id = 0;
-	FILE *f;
-	size_t n;
+	pid_t id;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (procfs_read_stat(pid, st))
 		return -ESRCH;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren ||
-	    sscanf(close_paren + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) != 1)
-		return -ESRCH;
-	*close_paren = 0;
-	snprintf(comm, comm_len, "%s", open_paren + 1);
-	if (flags & PF_KTHREAD)
+	if (st->flags & PF_KTHREAD)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -ESRCH;
-	while (fgets(buf, sizeof(buf), f) && sscanf(buf, "Tgid: %d", &id) != 1)
-		;
-	fclose(f);
-	*tgid = id > 0 ? id : pid;
+	id = procfs_tgid(pid);
+	*tgid = id ? id : pid;
 	return 0;
 }
 
@@ -283,19 +260,19 @@ static int resolve_target(pid_t pid, pid_t *tgid, char *comm, size_t comm_len)
 static int start_pid(struct session *s)
 {
 	const struct options *o = s->opts;
-	char comm[64] = "";
+	struct procfs_stat st = { .comm = "" };
 	int err;
 
 	s->target = o->pid;
-	err = resolve_target(o->pid, &s->target, comm, sizeof(comm));
+	err = resolve_target(o->pid, &s->target, &st);
 	if (err == -EINVAL) {
 		fprintf(stderr, "cowwatch: process %d (%s) is a kernel thread: it has no user memory "
-			"to watch\n", (int)o->pid, comm);
+			"to watch\n", (int)o->pid, st.comm);
 		return EXIT_NO_PROCESS;
 	}
 	if (!err && s->target != o->pid)
 		fprintf(stderr, "cowwatch: %d is a thread of process %d (%s): watching process %d\n",
-			(int)o->pid, (int)s->target, comm, (int)s->target);
+			(int)o->pid, (int)s->target, st.comm, (int)s->target);
 	err = watch_one(s, s->target);
 	if (err)
 		return watch_error(err, s->target);

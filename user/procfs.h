@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the reader reads of a process from /proc, besides its memory map (maps.h). */
+#ifndef COWWATCH_PROCFS_H
+#define COWWATCH_PROCFS_H
+
+#include <sys/types.h>
+
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h: the task is a kernel thread */
+
+/* Fields of /proc/PID/stat. */
+struct procfs_stat {
+	char comm[64];		/* longer than TASK_COMM_LEN: kworkers show their workqueue */
+	int ppid;
+	unsigned int flags;	/* PF_* */
+};
+
+/* Reads /proc/@pid/stat. Returns 0, -ESRCH (no such process) or -EINVAL. */
+int procfs_read_stat(pid_t pid, struct procfs_stat *st);
+/* The process (thread group) @pid belongs to, from /proc/@pid/status; 0 if unknown. */
+pid_t procfs_tgid(pid_t pid);
+
+#endif /* COWWATCH_PROCFS_H */
