@@ -18,6 +18,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/irq_work.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -30,7 +32,7 @@
 
 static unsigned int ring_size = 4096;
 module_param(ring_size, uint, 0444);
-MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 104 bytes each)");
+MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 112 bytes each)");
 
 static int drain_at = -1;
 module_param(drain_at, int, 0444);
@@ -79,7 +81,12 @@ void cw_events_kick(void)
 		irq_work_queue(&cw_irq_work);
 }
 
-/* Probe context, preemption off. Takes over ev->entry's reference. */
+/*
+ * Probe context, preemption off. Takes over ev->entry's reference; the
+ * ring's copy takes one on ev->file. That is never the file's last
+ * reference (the faulting VMA holds one), so the drain's fput() is what
+ * may close it, in process context.
+ */
 void cw_event_submit(struct cw_event *ev)
 {
 	struct cw_ring *r = this_cpu_ptr(cw_rings);
@@ -101,6 +108,8 @@ void cw_event_submit(struct cw_event *ev)
 		rcu_read_unlock();
 		cw_entry_put(e);
 	} else {
+		if (ev->file)
+			get_file(ev->file);
 		r->ev[head & r->mask] = *ev;
 		/* Release: the record is complete before the drain sees it. */
 		smp_store_release(&r->head, head + 1);
@@ -141,6 +150,8 @@ static void cw_drain_one(struct cw_event *ev, struct list_head *pending)
 			cw_watcher_put(ws[i]);
 	}
 	cw_entry_put(ev->entry);
+	if (ev->file)
+		fput(ev->file);
 }
 
 static void cw_drain_notices(struct llist_node *n)

@@ -20,6 +20,7 @@
 
 #include "uapi/cowwatch.h"
 
+struct file;
 struct net;
 struct pid;
 struct pid_namespace;
@@ -27,6 +28,19 @@ struct sk_buff;
 
 /* Readers of one process at most; a further WATCH gets -EBUSY. */
 #define CW_MAX_WATCHERS		4
+
+/*
+ * A file whose path a reader was sent (COWWATCH_EV_PATH): a direct-mapped
+ * cache, so a file's path goes out with its first event and again only
+ * after another file took its slot, or a message to the reader was lost.
+ */
+#define CW_NAMED_BITS		7
+#define CW_NAMED_SLOTS		(1 << CW_NAMED_BITS)
+
+struct cw_named {
+	u64 ino;			/* 0: empty */
+	u32 dev;
+};
 
 /* A reader: one netlink socket (net, port id). */
 struct cw_watcher {
@@ -43,7 +57,8 @@ struct cw_watcher {
 	void *hdr;
 	unsigned int nevents;
 	struct list_head flush_node;
-	struct rcu_head rcu;
+	struct rcu_head rcu;		/* kfree_rcu(): within the first 4 KiB */
+	struct cw_named named[CW_NAMED_SLOTS];
 };
 
 /* A watched process (thread group). */
@@ -56,7 +71,11 @@ struct cw_entry {
 	struct llist_node notice_node;	/* on cw_notices while notice != 0 */
 	atomic_t notice;		/* CW_NOTICE_* waiting to be sent */
 	struct pid *parent;		/* FORK: the watched process that forked it */
+	u64 fork_ns, exec_ns, exit_ns;	/* when it forked, exec'd, exited */
+	char fork_comm[TASK_COMM_LEN];	/* FORK: the child's name then */
 	char comm[TASK_COMM_LEN];	/* EXEC: the name after exec */
+	char exit_comm[TASK_COMM_LEN];	/* EXIT: its main thread's name */
+	bool held;			/* COWWATCH_WATCH_FROM_EXEC, before the exec */
 	struct cw_watcher __rcu *w[CW_MAX_WATCHERS];
 	atomic64_t count[__COWWATCH_OUT_MAX];
 	struct rcu_head rcu;
@@ -69,6 +88,7 @@ struct cw_entry {
 /* One fault, as the probes saw it; the drain work turns it into netlink. */
 struct cw_event {
 	struct cw_entry *entry;		/* holds a reference */
+	struct file *file;		/* the region's, with a reference; or NULL */
 	u64 time;
 	u64 addr;
 	u64 ip;

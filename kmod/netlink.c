@@ -10,6 +10,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
@@ -21,8 +24,13 @@
 
 static const struct nla_policy cw_policy[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_PID] = { .type = NLA_U32 },
-	[COWWATCH_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32, COWWATCH_WATCH_DESCENDANTS),
+	[COWWATCH_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32,
+						   COWWATCH_WATCH_DESCENDANTS |
+						   COWWATCH_WATCH_FROM_EXEC),
 };
+
+/* d_path()'s buffer: only the drain work (one at a time) names files. */
+static char cw_path_buf[PATH_MAX];
 
 static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info);
 static int cw_nl_unwatch(struct sk_buff *skb, struct genl_info *info);
@@ -141,19 +149,47 @@ void cw_nl_flush(struct cw_watcher *w)
 	genlmsg_end(skb, w->hdr);
 	w->seq++;
 	err = genlmsg_unicast(w->net, skb, w->portid);
-	if (err)	/* socket full or gone: the reader sees the seq gap */
+	if (err) {	/* socket full or gone: the reader sees the seq gap */
 		atomic64_add(w->nevents, &w->lost);
+		/* Paths may have gone with it: send each again. */
+		memset(w->named, 0, sizeof(w->named));
+	}
+}
+
+static struct cw_named *cw_named_slot(struct cw_watcher *w,
+				      const struct cw_event *ev)
+{
+	return &w->named[hash_64(ev->ino ^ ((u64)ev->dev << 32), CW_NAMED_BITS)];
+}
+
+/*
+ * The path of @ev's file if @w was not sent it lately, else NULL. As
+ * /proc/PID/maps shows it: d_path() from the init task's root (the drain
+ * is a kernel thread), " (deleted)" once the file is unlinked.
+ */
+static const char *cw_event_path(struct cw_watcher *w, const struct cw_event *ev)
+{
+	struct cw_named *slot;
+	char *path;
+
+	if (!ev->file)
+		return NULL;
+	slot = cw_named_slot(w, ev);
+	if (slot->ino == ev->ino && slot->dev == ev->dev)
+		return NULL;
+	path = d_path(&ev->file->f_path, cw_path_buf, sizeof(cw_path_buf));
+	return IS_ERR(path) ? NULL : path;
 }
 
 /* Room kept at the end of an events message for COWWATCH_A_LOST. */
 #define CW_TAIL_ROOM	nla_total_size_64bit(sizeof(u64))
 
 static int cw_nl_put_event(struct sk_buff *skb, struct cw_watcher *w,
-			   const struct cw_event *ev)
+			   const struct cw_event *ev, const char *path)
 {
 	struct nlattr *nest;
 
-	if (skb_tailroom(skb) < CW_TAIL_ROOM + 256)
+	if (skb_tailroom(skb) < CW_TAIL_ROOM + 256 + (path ? strlen(path) : 0))
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, COWWATCH_A_EVENT);
 	if (!nest)
@@ -174,6 +210,7 @@ static int cw_nl_put_event(struct sk_buff *skb, struct cw_watcher *w,
 	    nla_put_u32(skb, COWWATCH_EV_DEV, ev->dev) ||
 	    nla_put_u64_64bit(skb, COWWATCH_EV_INO, ev->ino, COWWATCH_EV_PAD) ||
 	    nla_put_u32(skb, COWWATCH_EV_FLAGS, ev->flags) ||
+	    (path && nla_put_string(skb, COWWATCH_EV_PATH, path)) ||
 	    skb_tailroom(skb) < CW_TAIL_ROOM) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -200,20 +237,35 @@ static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
 	return 0;
 }
 
-/* Drain work only: appends @ev to @w's pending message. */
+/*
+ * Drain work only: appends @ev to @w's pending message. A path too long
+ * for a message of its own is left out: the reader names the region from
+ * its memory map then.
+ */
 int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 {
+	const char *path = cw_event_path(w, ev);
 	int tries;
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 3; tries++) {
 		if (!w->skb) {
 			if (cw_nl_start(w, COWWATCH_CMD_EVENTS, &w->skb, &w->hdr))
 				break;
 			w->nevents = 0;
 		}
-		if (!cw_nl_put_event(w->skb, w, ev)) {
+		if (!cw_nl_put_event(w->skb, w, ev, path)) {
 			w->nevents++;
+			if (path) {
+				struct cw_named *slot = cw_named_slot(w, ev);
+
+				slot->ino = ev->ino;
+				slot->dev = ev->dev;
+			}
 			return 0;
+		}
+		if (!w->nevents && path) {
+			path = NULL;	/* too long even for an empty message */
+			continue;
 		}
 		cw_nl_flush(w);
 	}
@@ -240,7 +292,9 @@ void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e)
 	if (cw_nl_start(w, COWWATCH_CMD_EXIT, &skb, &hdr))
 		return;
 	if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
-	    nla_put_u32(skb, COWWATCH_A_PID, pid_nr_ns(e->pid, w->pidns)))
+	    nla_put_u32(skb, COWWATCH_A_PID, pid_nr_ns(e->pid, w->pidns)) ||
+	    nla_put_u64_64bit(skb, COWWATCH_A_TIME, e->exit_ns, COWWATCH_A_PAD) ||
+	    nla_put_string(skb, COWWATCH_A_COMM, e->exit_comm))
 		goto nospace;
 	nest = nla_nest_start(skb, COWWATCH_A_COUNTERS);
 	if (!nest)
@@ -271,7 +325,10 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 		if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
 		    nla_put_u32(skb, COWWATCH_A_PID, pid) ||
 		    nla_put_u32(skb, COWWATCH_A_PPID,
-				pid_nr_ns(e->parent, w->pidns)))
+				pid_nr_ns(e->parent, w->pidns)) ||
+		    nla_put_string(skb, COWWATCH_A_COMM, e->fork_comm) ||
+		    nla_put_u64_64bit(skb, COWWATCH_A_TIME, e->fork_ns,
+				      COWWATCH_A_PAD))
 			nlmsg_free(skb);
 		else
 			cw_nl_send(w, skb, hdr);
@@ -279,7 +336,9 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 	if ((notice & CW_NOTICE_EXEC) &&
 	    !cw_nl_start(w, COWWATCH_CMD_EXEC, &skb, &hdr)) {
 		if (nla_put_u32(skb, COWWATCH_A_PID, pid) ||
-		    nla_put_string(skb, COWWATCH_A_COMM, e->comm))
+		    nla_put_string(skb, COWWATCH_A_COMM, e->comm) ||
+		    nla_put_u64_64bit(skb, COWWATCH_A_TIME, e->exec_ns,
+				      COWWATCH_A_PAD))
 			nlmsg_free(skb);
 		else
 			cw_nl_send(w, skb, hdr);

@@ -144,11 +144,35 @@ static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 static struct cw_entry *cw_fault_entry(struct vm_area_struct *vma, bool *remote)
 {
 	pid_t tgid;
+	struct cw_entry *e;
 
 	if (!cw_watched_count())
 		return NULL;
 	tgid = cw_fault_tgid(vma->vm_mm, remote);
-	return tgid ? cw_entry_get_rcu(tgid) : NULL;
+	e = tgid ? cw_entry_get_rcu(tgid) : NULL;
+	/* Watched from its exec on (COWWATCH_WATCH_FROM_EXEC): not yet. */
+	if (e && READ_ONCE(e->held)) {
+		cw_entry_put(e);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * What /proc/PID/maps calls an anonymous region: the brk heap and the
+ * main thread's stack are named by where they lie, so the probe says so
+ * while the region exists (the reader may look at maps too late).
+ */
+static u32 cw_anon_kind(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (vma->vm_start <= READ_ONCE(mm->brk) &&
+	    vma->vm_end >= READ_ONCE(mm->start_brk))
+		return COWWATCH_EVF_HEAP;
+	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
+		return COWWATCH_EVF_STACK;
+	return 0;
 }
 
 /*
@@ -181,13 +205,15 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 
 		in->ev.dev = new_encode_dev(inode->i_sb->s_dev);
 		in->ev.ino = inode->i_ino;
+		in->ev.flags = 0;
 	} else {
 		in->ev.dev = 0;
 		in->ev.ino = 0;
+		in->ev.flags = cw_anon_kind(vma);
 	}
+	in->ev.file = NULL;
 	in->ev.tid = current->pid;
 	in->ev.page_size = page_size;
-	in->ev.flags = 0;
 	if (remote)
 		in->ev.flags |= COWWATCH_EVF_REMOTE;
 	if (unshare)
@@ -307,13 +333,22 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cw_inst *in = (struct cw_inst *)ri->data;
 	struct cw_bucket *b = cw_bucket_of(in->task);
+	vm_fault_t ret;
 	u32 outcome;
 
 	raw_spin_lock(&b->lock);
 	hlist_del(&in->node);
 	raw_spin_unlock(&b->lock);
 
-	outcome = cw_outcome(in, (__force vm_fault_t)regs_return_value(regs));
+	ret = (__force vm_fault_t)regs_return_value(regs);
+	outcome = cw_outcome(in, ret);
+	/*
+	 * The file, for its path (the ring's copy holds a reference). Unless the
+	 * fault is to be retried, the caller still holds the mmap or VMA
+	 * lock: the VMA, and so its file, are still there.
+	 */
+	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
+		in->ev.file = in->vma->vm_file;
 	/* The exact per-process totals: counted even if the event is lost. */
 	atomic64_inc(&in->ev.entry->count[outcome]);
 	in->ev.outcome = outcome;

@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <net/net_namespace.h>
 
@@ -284,8 +285,13 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
 	return w;
 }
 
-/* Adds @task's thread group to the reader's watch list. */
-static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task)
+/*
+ * Adds @task's thread group to the reader's watch list. With
+ * COWWATCH_WATCH_FROM_EXEC in @flags, a process nobody watched yet is held
+ * (not counted) until its next exec.
+ */
+static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
+			 u32 flags)
 {
 	struct cw_entry *e, *fresh = NULL;
 	struct cw_watcher *w;
@@ -318,6 +324,7 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task)
 		fresh = NULL;
 		e->tgid = task->tgid;
 		e->pid = get_pid(task_tgid(task));
+		e->held = flags & COWWATCH_WATCH_FROM_EXEC;
 		cw_entry_insert(e);
 	}
 	for (i = 0; i < CW_MAX_WATCHERS; i++) {
@@ -384,7 +391,7 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 		p = get_pid_task(pids[i], PIDTYPE_PID);
 		if (p) {
 			if (cw_may_watch(p))
-				cw_watch_task(net, portid, p);
+				cw_watch_task(net, portid, p, 0);
 			put_task_struct(p);
 		}
 		put_pid(pids[i]);
@@ -415,7 +422,7 @@ int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
 		err = -EPERM;
 		goto out;
 	}
-	err = cw_watch_task(net, portid, task);
+	err = cw_watch_task(net, portid, task, flags);
 	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS))
 		cw_watch_descendants(net, portid, task);
 out:
@@ -523,6 +530,8 @@ static void cw_on_fork(void *data, struct task_struct *parent,
 	e->tgid = child->tgid;
 	e->pid = get_pid(task_tgid(child));
 	e->parent = get_pid(task_tgid(parent));
+	e->fork_ns = ktime_get_ns();
+	strscpy(e->fork_comm, child->comm, sizeof(e->fork_comm));
 	spin_lock(&cw_watch_lock);
 	pe = cw_lookup(parent->tgid);
 	if (pe && !cw_lookup(child->tgid)) {
@@ -555,7 +564,10 @@ static void cw_exec_notify(struct task_struct *p)
 
 	if (!e)
 		return;
+	e->exec_ns = ktime_get_ns();
 	strscpy(e->comm, p->comm, sizeof(e->comm));
+	/* The new program runs after this: its faults count. */
+	WRITE_ONCE(e->held, false);
 	cw_notify(e, CW_NOTICE_EXEC);
 	cw_entry_put(e);
 }
@@ -577,6 +589,9 @@ static void cw_on_exit(void *data, struct task_struct *p)
 		cw_entry_unhash(e);
 	spin_unlock(&cw_watch_lock);
 	if (e) {
+		e->exit_ns = ktime_get_ns();
+		/* The leader is not reaped before its last thread: still there. */
+		strscpy(e->exit_comm, p->group_leader->comm, sizeof(e->exit_comm));
 		llist_add(&e->exit_node, &cw_exited);	/* takes the reference */
 		cw_events_kick();
 	}

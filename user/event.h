@@ -28,12 +28,23 @@ struct cw_event {
 	uint32_t dev;		/* kernel's new_encode_dev() */
 	uint64_t ino;		/* 0: anonymous */
 	uint32_t flags;		/* COWWATCH_EVF_* */
+	const char *path;	/* the file of dev and ino; NULL: not sent */
 };
 
 struct cw_exit {
 	pid_t pid;
 	uint32_t tgid;
+	uint64_t time_ns;	/* when its last thread exited; 0: not known */
+	char comm[CW_COMM_LEN];	/* its main thread's name then; "": not known */
 	uint64_t counts[__COWWATCH_OUT_MAX];	/* exact, from the kernel */
+};
+
+/* A FORK (pid forked by ppid) or an EXEC (pid ran comm) notice. */
+struct cw_notice {
+	pid_t pid;
+	pid_t ppid;		/* FORK only */
+	uint64_t time_ns;	/* 0: not known */
+	char comm[CW_COMM_LEN];	/* the child's name (FORK), the program's (EXEC) */
 };
 
 /* Outcome names as in the JSON output; NULL for unknown values. */

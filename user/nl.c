@@ -225,23 +225,26 @@ int cw_nl_fd(const struct cw_nl *nl)
 	return mnl_socket_get_fd(nl->sock);
 }
 
-static int pid_request(struct cw_nl *nl, uint8_t cmd, pid_t pid,
+static int pid_request(struct cw_nl *nl, uint8_t cmd, pid_t pid, uint32_t flags,
 		       const struct cw_handlers *h, void *ctx)
 {
 	struct nlmsghdr *nlh = put_request(nl, nl->stream.family, cmd, COWWATCH_GENL_VERSION);
 
 	mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pid);
+	if (flags)
+		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags);
 	return request(nl, nlh, NULL, NULL, h, ctx);
 }
 
-int cw_nl_watch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)
+int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_handlers *h,
+		void *ctx)
 {
-	return pid_request(nl, COWWATCH_CMD_WATCH, pid, h, ctx);
+	return pid_request(nl, COWWATCH_CMD_WATCH, pid, flags, h, ctx);
 }
 
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)
 {
-	return pid_request(nl, COWWATCH_CMD_UNWATCH, pid, h, ctx);
+	return pid_request(nl, COWWATCH_CMD_UNWATCH, pid, 0, h, ctx);
 }
 
 static int stats_attr_cb(const struct nlattr *attr, void *data)

@@ -44,7 +44,9 @@ int cw_nl_fd(const struct cw_nl *nl);
  * Requests; notifications that arrive meanwhile are decoded to @h. Return
  * 0 or the kernel's -errno (-ESRCH, -EPERM, ...).
  */
-int cw_nl_watch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
+/* WATCH @pid; @flags: COWWATCH_WATCH_* (0: none). */
+int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_handlers *h,
+		void *ctx);
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
 int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx);
 

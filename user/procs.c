@@ -142,6 +142,14 @@ void procs_free(struct proc_table *t)
 			proc_free(p);
 		}
 	}
+	for (size_t i = 0; i < sizeof(t->files) / sizeof(t->files[0]); i++) {
+		while (t->files[i]) {
+			struct file_name *f = t->files[i];
+
+			t->files[i] = f->next;
+			free(f);
+		}
+	}
 	for (size_t i = 0; i < t->nnames; i++)
 		free(t->names[i]);
 	free(t->names);
@@ -331,19 +339,60 @@ static const struct map_entry *event_region(const struct proc *p, const struct c
 	return NULL;
 }
 
+static struct file_name **file_slot(struct proc_table *t, uint32_t dev, uint64_t ino)
+{
+	struct file_name **f = &t->files[(ino ^ dev) % (sizeof(t->files) / sizeof(t->files[0]))];
+
+	while (*f && ((*f)->dev != dev || (*f)->ino != ino))
+		f = &(*f)->next;
+	return f;
+}
+
+/*
+ * The path of @ev's file: the module sends it with the first event of a
+ * file (and again when it may have been lost), taken while the region
+ * existed. The latest sent for a device and inode is the one in force.
+ */
+static const char *file_path(struct proc_table *t, const struct cw_event *ev)
+{
+	struct file_name **slot = file_slot(t, ev->dev, ev->ino);
+
+	if (ev->path) {
+		if (!*slot) {
+			*slot = calloc(1, sizeof(**slot));
+			if (!*slot)
+				return intern(t, ev->path);
+			(*slot)->dev = ev->dev;
+			(*slot)->ino = ev->ino;
+		}
+		(*slot)->path = intern(t, ev->path);
+	}
+	return *slot ? (*slot)->path : NULL;
+}
+
 static const char *region_name(struct proc_table *t, struct proc *p, const struct cw_event *ev)
 {
-	const struct map_entry *e = event_region(p, ev);
+	const struct map_entry *e;
+	const char *known;
 	char buf[64];
 
+	known = ev->ino ? file_path(t, ev) : NULL;
+	if (known)
+		return known;
+	if (!ev->ino && (ev->flags & COWWATCH_EVF_HEAP))
+		return intern(t, "[heap]");
+	if (!ev->ino && (ev->flags & COWWATCH_EVF_STACK))
+		return intern(t, "[stack]");
+	e = event_region(p, ev);
 	if (!e) {
 		refresh_on_miss(t, p, ev->time_ns);
 		e = event_region(p, ev);
 	}
 	if (e)
 		return intern(t, map_entry_name(e));
+	/* Interned like every name: regions are told apart by the pointer. */
 	if (!ev->ino)
-		return "[anon]";
+		return intern(t, "[anon]");
 	/* The kernel's dev is new_encode_dev(): minor bits around the major. */
 	snprintf(buf, sizeof(buf), "[file %x:%x inode %llu]", (ev->dev & 0xfff00) >> 8,
 		 (ev->dev & 0xff) | ((ev->dev >> 12) & 0xfff00), (unsigned long long)ev->ino);
@@ -441,7 +490,8 @@ struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 
 	if (!p)
 		return NULL;
-	if (ev->comm[0])
+	/* A process is named by its main thread (as ps names it), not by the others. */
+	if (ev->comm[0] && ev->tid == ev->tgid)
 		memcpy(p->comm, ev->comm, sizeof(p->comm));
 	if (!p->first_ns)
 		p->first_ns = ev->time_ns;
@@ -469,6 +519,8 @@ void procs_exit(struct proc_table *t, const struct cw_exit *ex)
 	if (!p)
 		return;
 	memcpy(p->exit_counts, ex->counts, sizeof(p->exit_counts));
+	if (ex->comm[0])
+		memcpy(p->comm, ex->comm, sizeof(p->comm));
 	p->exited = true;
 }
 

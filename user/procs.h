@@ -61,12 +61,21 @@ struct maps_ahead {
 	struct maps_ref *maps;	/* NULL: none to use (gone, or two execs seen) */
 };
 
+/* A file's path as the module sent it (COWWATCH_EV_PATH), by device and inode. */
+struct file_name {
+	uint32_t dev;
+	uint64_t ino;
+	const char *path;	/* interned */
+	struct file_name *next;
+};
+
 struct proc_table {
 	struct proc *buckets[1024];
 	size_t count;
 	struct symbolizer *sym;
 	char **names;		/* interned region names */
 	size_t nnames, cap_names;
+	struct file_name *files[256];	/* paths of the files events hit */
 	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
 	struct maps_ahead *ahead;	/* maps read at EXEC notices seen ahead */
 	size_t nahead, cap_ahead;
@@ -108,10 +117,14 @@ struct attribution {
 /*
  * Counts @ev for its process; a copy is also attributed to its region and
  * code site. With @out, the event's attribution is filled in (for every
- * outcome, not only copies).
+ * outcome, not only copies). A region is named by what the module said at
+ * the fault where it can (a file's path, the heap, the stack), else from
+ * the process's memory map. The process is named by its main thread: the
+ * events of other threads carry their own names.
  */
 struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 			 struct attribution *out);
+/* @ex's process exited: its exact counts and its last name. */
 void procs_exit(struct proc_table *t, const struct cw_exit *ex);
 
 /* Final counts: the kernel's exact ones after exit, else the events'. */

@@ -26,6 +26,7 @@ static const enum mnl_attr_data_type top_types[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_COUNTERS] = MNL_TYPE_NESTED,
 	[COWWATCH_A_PPID] = MNL_TYPE_U32,
 	[COWWATCH_A_COMM] = MNL_TYPE_NUL_STRING,
+	[COWWATCH_A_TIME] = MNL_TYPE_U64,
 };
 
 static const enum mnl_attr_data_type ev_types[COWWATCH_EV_MAX + 1] = {
@@ -45,6 +46,7 @@ static const enum mnl_attr_data_type ev_types[COWWATCH_EV_MAX + 1] = {
 	[COWWATCH_EV_DEV] = MNL_TYPE_U32,
 	[COWWATCH_EV_INO] = MNL_TYPE_U64,
 	[COWWATCH_EV_FLAGS] = MNL_TYPE_U32,
+	[COWWATCH_EV_PATH] = MNL_TYPE_NUL_STRING,
 };
 
 struct table {
@@ -80,6 +82,12 @@ static uint64_t u64_or(const struct nlattr *a, uint64_t dflt)
 	return a ? mnl_attr_get_u64(a) : dflt;
 }
 
+/* A name from the kernel, cut as the kernel cuts it (TASK_COMM_LEN). */
+static void copy_comm(char comm[CW_COMM_LEN], const struct nlattr *a)
+{
+	snprintf(comm, CW_COMM_LEN, "%s", a ? mnl_attr_get_str(a) : "");
+}
+
 static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
 {
 	const struct nlattr *tb[COWWATCH_EV_MAX + 1] = { NULL };
@@ -95,8 +103,7 @@ static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
 	ev.pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_EV_PID]);
 	ev.tgid = u32_or(tb[COWWATCH_EV_TGID], 0);
 	ev.tid = u32_or(tb[COWWATCH_EV_TID], 0);
-	if (tb[COWWATCH_EV_COMM])
-		snprintf(ev.comm, sizeof(ev.comm), "%s", mnl_attr_get_str(tb[COWWATCH_EV_COMM]));
+	copy_comm(ev.comm, tb[COWWATCH_EV_COMM]);
 	ev.addr = mnl_attr_get_u64(tb[COWWATCH_EV_ADDR]);
 	ev.ip = u64_or(tb[COWWATCH_EV_IP], 0);
 	ev.outcome = mnl_attr_get_u32(tb[COWWATCH_EV_OUTCOME]);
@@ -109,6 +116,9 @@ static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
 	ev.dev = u32_or(tb[COWWATCH_EV_DEV], 0);
 	ev.ino = u64_or(tb[COWWATCH_EV_INO], 0);
 	ev.flags = u32_or(tb[COWWATCH_EV_FLAGS], 0);
+	/* A path names a file: an empty one, or one without an inode, is not one. */
+	if (tb[COWWATCH_EV_PATH] && ev.ino && mnl_attr_get_str(tb[COWWATCH_EV_PATH])[0])
+		ev.path = mnl_attr_get_str(tb[COWWATCH_EV_PATH]);
 	if (ev.outcome > COWWATCH_OUT_MAX || ev.pid <= 0)
 		return -EBADMSG;
 	d->st->events++;
@@ -141,6 +151,8 @@ static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
 	memset(&ex, 0, sizeof(ex));
 	ex.pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
 	ex.tgid = u32_or(tb[COWWATCH_A_TGID], 0);
+	ex.time_ns = u64_or(tb[COWWATCH_A_TIME], 0);
+	copy_comm(ex.comm, tb[COWWATCH_A_COMM]);
 	if (ex.pid <= 0)
 		return -EBADMSG;
 	/* Counter attribute type is outcome + 1; its value a u64. */
@@ -160,37 +172,44 @@ static int decode_exit(struct decode_ctx *d, const struct nlattr *const *tb)
 	return 0;
 }
 
+/* A FORK or EXEC notice's common part: pid, time and comm. */
+static int decode_notice(const struct nlattr *const *tb, struct cw_notice *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!tb[COWWATCH_A_PID])
+		return -EBADMSG;
+	n->pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
+	if (n->pid <= 0)
+		return -EBADMSG;
+	n->time_ns = u64_or(tb[COWWATCH_A_TIME], 0);
+	copy_comm(n->comm, tb[COWWATCH_A_COMM]);
+	return 0;
+}
+
 static int decode_fork(struct decode_ctx *d, const struct nlattr *const *tb)
 {
-	pid_t pid, ppid;
+	struct cw_notice n;
 
-	if (!tb[COWWATCH_A_PID] || !tb[COWWATCH_A_PPID])
+	if (decode_notice(tb, &n) || !tb[COWWATCH_A_PPID])
 		return -EBADMSG;
-	pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
-	ppid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PPID]);
-	if (pid <= 0 || ppid < 0)
+	n.ppid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PPID]);
+	if (n.ppid < 0)
 		return -EBADMSG;
 	d->st->forks++;
 	if (d->h->fork)
-		d->h->fork(d->ctx, ppid, pid);
+		d->h->fork(d->ctx, &n);
 	return 0;
 }
 
 static int decode_exec(struct decode_ctx *d, const struct nlattr *const *tb)
 {
-	char comm[CW_COMM_LEN] = "";
-	pid_t pid;
+	struct cw_notice n;
 
-	if (!tb[COWWATCH_A_PID])
+	if (decode_notice(tb, &n))
 		return -EBADMSG;
-	pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_A_PID]);
-	if (pid <= 0)
-		return -EBADMSG;
-	if (tb[COWWATCH_A_COMM])
-		snprintf(comm, sizeof(comm), "%s", mnl_attr_get_str(tb[COWWATCH_A_COMM]));
 	d->st->execs++;
 	if (d->h->exec)
-		d->h->exec(d->ctx, pid, comm);
+		d->h->exec(d->ctx, &n);
 	return 0;
 }
 

@@ -18,13 +18,13 @@ struct cw_handlers {
 	void (*event)(void *ctx, const struct cw_event *ev);
 	void (*exit)(void *ctx, const struct cw_exit *ex);
 	void (*gone)(void *ctx);
-	void (*fork)(void *ctx, pid_t parent, pid_t child);
-	void (*exec)(void *ctx, pid_t pid, const char *comm);
+	void (*fork)(void *ctx, const struct cw_notice *n);
+	void (*exec)(void *ctx, const struct cw_notice *n);
 	/*
 	 * An EXEC notice seen ahead (cw_proto_look_ahead()), before the
 	 * messages queued in front of it are decoded.
 	 */
-	void (*exec_ahead)(void *ctx, pid_t pid, const char *comm);
+	void (*exec_ahead)(void *ctx, const struct cw_notice *n);
 };
 
 /* What the stream of notifications to one reader has told so far. */

@@ -2,9 +2,11 @@
 /* The reader's output: live view, events, exits and summary. */
 #include "report.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 
@@ -17,6 +19,49 @@ static const uint32_t outcome_order[] = {
 };
 
 #define N_OUTCOMES (sizeof(outcome_order) / sizeof(outcome_order[0]))
+
+int report_open(struct report *r, FILE *out)
+{
+	r->out = out;
+	r->rec_buf = NULL;
+	r->rec_len = 0;
+	r->rec = open_memstream(&r->rec_buf, &r->rec_len);
+	return r->rec ? 0 : -errno;
+}
+
+void report_close(struct report *r)
+{
+	if (r->rec)
+		fclose(r->rec);
+	free(r->rec_buf);
+	r->rec = NULL;
+	r->rec_buf = NULL;
+}
+
+/*
+ * Writes the record put together in r->rec with one write() (more only if
+ * the kernel takes part of it: a pipe shared with a command keeps records
+ * of up to PIPE_BUF bytes whole in any case), and starts the next.
+ */
+static void emit(const struct report *r)
+{
+	int fd = fileno(r->out);
+	size_t done = 0;
+
+	if (fflush(r->rec))
+		return;
+	fflush(r->out);
+	while (done < r->rec_len) {
+		ssize_t n = write(fd, r->rec_buf + done, r->rec_len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	rewind(r->rec);
+}
 
 static void json_counts(FILE *out, const uint64_t *counts)
 {
@@ -46,36 +91,65 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 
 	site_text(site, sizeof(site), &a->site, true);
 	if (!r->json) {
-		fprintf(r->out, "%.6f %d/%u %-15s %-6s %#" PRIx64 " %s %s in %s\n",
+		fprintf(r->rec, "%.6f %d/%u %-15s %-6s %#" PRIx64 " %s %s in %s\n",
 			(double)(ev->time_ns - (r->start_ns < ev->time_ns ? r->start_ns : 0)) / 1e9,
 			ev->pid, ev->tid, p->comm, kind, ev->addr, a->region, site, a->site.dso);
+		emit(r);
 		return;
 	}
-	fprintf(r->out, "{\"type\":\"event\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%u,\"ppid\":%d,\"comm\":",
+	fprintf(r->rec, "{\"type\":\"event\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%u,\"ppid\":%d,\"comm\":",
 		ev->time_ns, ev->pid, ev->tid, p->ppid);
-	json_string(r->out, p->comm);
-	fprintf(r->out, ",\"kind\":\"%s\",\"addr\":%" PRIu64 ",\"page_size\":%u,\"region\":",
+	json_string(r->rec, p->comm);
+	fprintf(r->rec, ",\"kind\":\"%s\",\"addr\":%" PRIu64 ",\"page_size\":%u,\"region\":",
 		kind, ev->addr, ev->page_size);
-	json_string(r->out, a->region);
-	fprintf(r->out, ",\"ip\":%" PRIu64 ",\"symbol\":", ev->ip);
+	json_string(r->rec, a->region);
+	fprintf(r->rec, ",\"ip\":%" PRIu64 ",\"symbol\":", ev->ip);
 	if (a->site.symbol)
-		json_string(r->out, a->site.symbol);
+		json_string(r->rec, a->site.symbol);
 	else
-		fputs("null", r->out);
-	fprintf(r->out, ",\"offset\":%" PRIu64 ",\"dso\":", a->site.offset);
-	json_string(r->out, a->site.dso);
-	fputs("}\n", r->out);
+		fputs("null", r->rec);
+	fprintf(r->rec, ",\"offset\":%" PRIu64 ",\"dso\":", a->site.offset);
+	json_string(r->rec, a->site.dso);
+	fputs("}\n", r->rec);
+	emit(r);
 }
 
-void report_exit(const struct report *r, const struct proc *p)
+/* The start of a record that marks a moment of process @p: fork, exec, exit. */
+static void json_moment(const struct report *r, const char *type, const struct proc *p,
+			uint64_t time_ns)
+{
+	fprintf(r->rec, "{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"ppid\":%d,\"comm\":",
+		type, time_ns, p->pid, p->ppid);
+	json_string(r->rec, p->comm);
+}
+
+void report_exit(const struct report *r, const struct proc *p, const struct cw_exit *ex)
 {
 	if (!r->json)
 		return;
-	fprintf(r->out, "{\"type\":\"exit\",\"pid\":%d,\"ppid\":%d,\"comm\":", p->pid, p->ppid);
-	json_string(r->out, p->comm);
-	fputs(",\"counts\":", r->out);
-	json_counts(r->out, proc_counts(p));
-	fputs("}\n", r->out);
+	json_moment(r, "exit", p, ex->time_ns);
+	fputs(",\"counts\":", r->rec);
+	json_counts(r->rec, proc_counts(p));
+	fputs("}\n", r->rec);
+	emit(r);
+}
+
+void report_fork(const struct report *r, const struct proc *p, const struct cw_notice *n)
+{
+	if (!r->json)
+		return;
+	json_moment(r, "fork", p, n->time_ns);
+	fputs("}\n", r->rec);
+	emit(r);
+}
+
+void report_exec(const struct report *r, const struct proc *p, const struct cw_notice *n)
+{
+	if (!r->json)
+		return;
+	json_moment(r, "exec", p, n->time_ns);
+	fputs("}\n", r->rec);
+	emit(r);
 }
 
 static const struct region_stat *top_region(const struct proc *p)
@@ -117,11 +191,11 @@ void report_live(const struct report *r, const struct proc_table *t,
 		return;
 	}
 	if (r->tty)
-		fputs("\033[H\033[2J", r->out);
+		fputs("\033[H\033[2J", r->rec);
 	else
-		fprintf(r->out, "-- %.1fs\n", tot->duration_s);
+		fprintf(r->rec, "-- %.1fs\n", tot->duration_s);
 	if (r->tty)
-		fprintf(r->out, "cowwatch  %.1fs  processes %zu\n%7s %7s %-15s %10s %9s %8s %8s  %-24s %s\n",
+		fprintf(r->rec, "cowwatch  %.1fs  processes %zu\n%7s %7s %-15s %10s %9s %8s %8s  %-24s %s\n",
 			tot->duration_s, n, "PID", "PPID", "COMM", "COPIED", "MiB/s", "ZEROED", "REUSED",
 			"TOP REGION", "TOP CODE");
 	for (size_t i = 0; i < n; i++) {
@@ -143,20 +217,20 @@ void report_live(const struct report *r, const struct proc_table *t,
 		if (site)
 			site_text(where, sizeof(where), site, false);
 		if (r->tty)
-			fprintf(r->out, "%7d %7d %-15s %8.1fMi %9.2f %8" PRIu64 " %8" PRIu64 "  %-24.24s %s%s%s\n",
+			fprintf(r->rec, "%7d %7d %-15s %8.1fMi %9.2f %8" PRIu64 " %8" PRIu64 "  %-24.24s %s%s%s\n",
 				p->pid, p->ppid, p->comm, (double)bytes / MIB, p->rate / MIB,
 				c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_REUSE], reg ? reg->name : "-",
 				where, site ? " in " : "", site ? short_dso(site->dso) : "");
 		else
-			fprintf(r->out, "pid=%d ppid=%d comm=%s copied_mib=%.1f rate_mib_s=%.2f zero=%" PRIu64
+			fprintf(r->rec, "pid=%d ppid=%d comm=%s copied_mib=%.1f rate_mib_s=%.2f zero=%" PRIu64
 				" reuse=%" PRIu64 " region=%s code=%s%s%s%s\n",
 				p->pid, p->ppid, p->comm, (double)bytes / MIB, p->rate / MIB,
 				c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_REUSE], reg ? reg->name : "-", where,
 				site ? " (" : "", site ? short_dso(site->dso) : "", site ? ")" : "");
 	}
-	fprintf(r->out, "%stotal copied %.1f MiB in %zu processes, lost events %" PRIu64 ", lost messages %" PRIu64 "\n",
+	fprintf(r->rec, "%stotal copied %.1f MiB in %zu processes, lost events %" PRIu64 ", lost messages %" PRIu64 "\n",
 		r->tty ? "\n" : "", (double)total / MIB, n, tot->lost_events, tot->lost_messages);
-	fflush(r->out);
+	emit(r);
 	free(v);
 }
 
@@ -167,29 +241,29 @@ static void summary_text(const struct report *r, struct proc **v, size_t n,
 
 	for (size_t i = 0; i < n; i++)
 		total += proc_copied_bytes(v[i]);
-	fprintf(r->out, "cowwatch summary: %.1f s, %zu processes, %.1f MiB copied, lost events %" PRIu64 "%s\n",
+	fprintf(r->rec, "cowwatch summary: %.1f s, %zu processes, %.1f MiB copied, lost events %" PRIu64 "%s\n",
 		tot->duration_s, n, (double)total / MIB, tot->lost_events,
 		tot->lost_messages ? " (and some messages: counts stay exact)" : "");
-	fprintf(r->out, "%7s %7s %-15s %10s %8s %8s %8s %6s %8s\n", "PID", "PPID", "COMM", "COPIED",
+	fprintf(r->rec, "%7s %7s %-15s %10s %8s %8s %8s %6s %8s\n", "PID", "PPID", "COMM", "COPIED",
 		"copy", "zero", "file", "ksm", "reuse");
 	for (size_t i = 0; i < n && i < (size_t)r->top; i++) {
 		struct proc *p = v[i];
 		const uint64_t *c = proc_counts(p);
 
-		fprintf(r->out, "%7d %7d %-15s %8.1fMi %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n",
+		fprintf(r->rec, "%7d %7d %-15s %8.1fMi %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n",
 			p->pid, p->ppid, p->comm, (double)proc_copied_bytes(p) / MIB,
 			c[COWWATCH_OUT_COPY], c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_FILE],
 			c[COWWATCH_OUT_KSM], c[COWWATCH_OUT_REUSE]);
 		proc_sort_details(p);
 		for (size_t j = 0; j < p->nregions && j < 3; j++)
-			fprintf(r->out, "%17s region %s %#" PRIx64 "-%#" PRIx64 ": %" PRIu64 " pages\n", "",
+			fprintf(r->rec, "%17s region %s %#" PRIx64 "-%#" PRIx64 ": %" PRIu64 " pages\n", "",
 				p->regions[j].name, p->regions[j].start, p->regions[j].end,
 				p->regions[j].pages);
 		for (size_t j = 0; j < p->nsites && j < 3; j++) {
 			char site[256];
 
 			site_text(site, sizeof(site), &p->sites[j], false);
-			fprintf(r->out, "%17s code   %s in %s: %" PRIu64 " pages\n", "", site,
+			fprintf(r->rec, "%17s code   %s in %s: %" PRIu64 " pages\n", "", site,
 				p->sites[j].dso, p->sites[j].pages);
 		}
 	}
@@ -198,42 +272,42 @@ static void summary_text(const struct report *r, struct proc **v, size_t n,
 static void summary_json(const struct report *r, struct proc **v, size_t n,
 			 const struct report_totals *tot)
 {
-	fprintf(r->out, "{\"type\":\"summary\",\"duration_s\":%.3f,\"lost_events\":%" PRIu64
-		",\"lost_messages\":%" PRIu64 ",\"processes\":[",
-		tot->duration_s, tot->lost_events, tot->lost_messages);
+	fprintf(r->rec, "{\"type\":\"summary\",\"time_ns\":%" PRIu64 ",\"duration_s\":%.3f,"
+		"\"lost_events\":%" PRIu64 ",\"lost_messages\":%" PRIu64 ",\"processes\":[",
+		tot->now_ns, tot->duration_s, tot->lost_events, tot->lost_messages);
 	for (size_t i = 0; i < n; i++) {
 		struct proc *p = v[i];
 
 		proc_sort_details(p);
-		fprintf(r->out, "%s{\"pid\":%d,\"ppid\":%d,\"comm\":", i ? "," : "", p->pid, p->ppid);
-		json_string(r->out, p->comm);
-		fprintf(r->out, ",\"exited\":%s,\"counts\":", p->exited ? "true" : "false");
-		json_counts(r->out, proc_counts(p));
-		fprintf(r->out, ",\"copied_bytes\":%" PRIu64 ",\"regions\":[", proc_copied_bytes(p));
+		fprintf(r->rec, "%s{\"pid\":%d,\"ppid\":%d,\"comm\":", i ? "," : "", p->pid, p->ppid);
+		json_string(r->rec, p->comm);
+		fprintf(r->rec, ",\"exited\":%s,\"counts\":", p->exited ? "true" : "false");
+		json_counts(r->rec, proc_counts(p));
+		fprintf(r->rec, ",\"copied_bytes\":%" PRIu64 ",\"regions\":[", proc_copied_bytes(p));
 		for (size_t j = 0; j < p->nregions && j < (size_t)r->top; j++) {
-			fprintf(r->out, "%s{\"name\":", j ? "," : "");
-			json_string(r->out, p->regions[j].name);
-			fprintf(r->out, ",\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"copied_pages\":%" PRIu64 "}",
+			fprintf(r->rec, "%s{\"name\":", j ? "," : "");
+			json_string(r->rec, p->regions[j].name);
+			fprintf(r->rec, ",\"start\":%" PRIu64 ",\"end\":%" PRIu64 ",\"copied_pages\":%" PRIu64 "}",
 				p->regions[j].start, p->regions[j].end, p->regions[j].pages);
 		}
-		fputs("],\"sites\":[", r->out);
+		fputs("],\"sites\":[", r->rec);
 		for (size_t j = 0; j < p->nsites && j < (size_t)r->top; j++) {
 			const struct site_stat *s = &p->sites[j];
 
-			fprintf(r->out, "%s{\"symbol\":", j ? "," : "");
+			fprintf(r->rec, "%s{\"symbol\":", j ? "," : "");
 			if (s->symbol)
-				json_string(r->out, s->symbol);
+				json_string(r->rec, s->symbol);
 			else
-				fputs("null", r->out);
-			fputs(",\"dso\":", r->out);
-			json_string(r->out, s->dso);
+				fputs("null", r->rec);
+			fputs(",\"dso\":", r->rec);
+			json_string(r->rec, s->dso);
 			if (!s->symbol)
-				fprintf(r->out, ",\"offset\":%" PRIu64, s->offset);
-			fprintf(r->out, ",\"copied_pages\":%" PRIu64 "}", s->pages);
+				fprintf(r->rec, ",\"offset\":%" PRIu64, s->offset);
+			fprintf(r->rec, ",\"copied_pages\":%" PRIu64 "}", s->pages);
 		}
-		fputs("]}", r->out);
+		fputs("]}", r->rec);
 	}
-	fputs("]}\n", r->out);
+	fputs("]}\n", r->rec);
 }
 
 void report_summary(const struct report *r, const struct proc_table *t,
@@ -248,6 +322,6 @@ void report_summary(const struct report *r, const struct proc_table *t,
 		summary_json(r, v, n, tot);
 	else
 		summary_text(r, v, n, tot);
-	fflush(r->out);
+	emit(r);
 	free(v);
 }

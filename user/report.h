@@ -12,16 +12,30 @@
 
 #include "procs.h"
 
+/*
+ * Each record (a JSON line, an event line, a live view screen, the
+ * summary) is put together in memory and written with one write(): a
+ * command that shares the output never lands inside a record, and a
+ * reader of the stream never sees half of one.
+ */
 struct report {
 	FILE *out;
 	bool json;
 	bool tty;		/* the live view redraws a screen */
 	int top;		/* rows in tables */
 	uint64_t start_ns;	/* when watching began (CLOCK_MONOTONIC) */
+	FILE *rec;		/* the record being written (a memory stream) */
+	char *rec_buf;
+	size_t rec_len;
 };
+
+/* Sets up @r to write to @out; returns 0 or -errno. */
+int report_open(struct report *r, FILE *out);
+void report_close(struct report *r);
 
 /* Totals of the stream, for the live view's last line and the summary. */
 struct report_totals {
+	uint64_t now_ns;	/* when they were taken (the events' clock) */
 	double duration_s;
 	uint64_t lost_events;	/* the module's count of events dropped for us */
 	uint64_t lost_messages;	/* notifications our socket dropped */
@@ -29,7 +43,10 @@ struct report_totals {
 
 void report_event(const struct report *r, const struct proc *p, const struct cw_event *ev,
 		  const struct attribution *a);
-void report_exit(const struct report *r, const struct proc *p);
+void report_exit(const struct report *r, const struct proc *p, const struct cw_exit *ex);
+/* JSON only: @n's process forked (with its parent) or exec'd. */
+void report_fork(const struct report *r, const struct proc *p, const struct cw_notice *n);
+void report_exec(const struct report *r, const struct proc *p, const struct cw_notice *n);
 /* One refresh of the live view, @interval_s after the last. */
 void report_live(const struct report *r, const struct proc_table *t,
 		 const struct report_totals *tot, double interval_s);

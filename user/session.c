@@ -76,37 +76,42 @@ static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 		p->live = false;
 		s->live--;
 	}
-	report_exit(&s->rep, p);
+	report_exit(&s->rep, p, ex);
 }
 
-static void on_fork(void *ctx, pid_t parent, pid_t child)
+static void on_fork(void *ctx, const struct cw_notice *n)
 {
 	struct session *s = ctx;
+	struct proc *p;
 
 	if (!s->opts->follow) {
 		/* The module follows every fork; this reader does not want it. */
-		pid_t *n = array_grow(s->unwatch, &s->cap_unwatch, s->nunwatch, sizeof(*n), 16);
+		pid_t *u = array_grow(s->unwatch, &s->cap_unwatch, s->nunwatch, sizeof(*u), 16);
 
-		if (!n)
+		if (!u)
 			return;
-		s->unwatch = n;
-		s->unwatch[s->nunwatch++] = child;
+		s->unwatch = u;
+		s->unwatch[s->nunwatch++] = n->pid;
 		return;
 	}
-	procs_fork(&s->procs, parent, child, NULL);
-	mark_live(s, procs_find(&s->procs, child));
+	procs_fork(&s->procs, n->ppid, n->pid, n->comm[0] ? n->comm : NULL);
+	p = procs_find(&s->procs, n->pid);
+	mark_live(s, p);
+	if (p)
+		report_fork(&s->rep, p, n);
 }
 
-static void on_exec(void *ctx, pid_t pid, const char *comm)
+static void on_exec(void *ctx, const struct cw_notice *n)
 {
 	struct session *s = ctx;
-	struct proc *p = procs_find(&s->procs, pid);
+	struct proc *p = procs_find(&s->procs, n->pid);
 
 	if (!p)
 		return;
-	procs_exec(&s->procs, pid);
-	if (comm[0])
-		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	procs_exec(&s->procs, n->pid);
+	if (n->comm[0])
+		snprintf(p->comm, sizeof(p->comm), "%s", n->comm);
+	report_exec(&s->rep, p, n);
 }
 
 /*
@@ -114,13 +119,12 @@ static void on_exec(void *ctx, pid_t pid, const char *comm)
  * program: read its map at the first sight of its EXEC notice, while it
  * most likely still runs, not when its turn comes.
  */
-static void on_exec_ahead(void *ctx, pid_t pid, const char *comm)
+static void on_exec_ahead(void *ctx, const struct cw_notice *n)
 {
 	struct session *s = ctx;
 
-	(void)comm;
-	if (s->opts->follow || procs_find(&s->procs, pid))
-		procs_exec_ahead(&s->procs, pid);
+	if (s->opts->follow || procs_find(&s->procs, n->pid))
+		procs_exec_ahead(&s->procs, n->pid);
 }
 
 static void on_gone(void *ctx)
@@ -163,9 +167,9 @@ static int watch_error(int err, pid_t pid)
 	}
 }
 
-static int watch_one(struct session *s, pid_t pid)
+static int watch_one(struct session *s, pid_t pid, uint32_t flags)
 {
-	int err = cw_nl_watch(&s->nl, pid, &handlers, s);
+	int err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
 
 	if (!err)
 		mark_live(s, procs_get(&s->procs, pid));
@@ -203,7 +207,7 @@ static void watch_descendants(struct session *s, pid_t pid, int depth)
 		while (fscanf(f, "%d", &child) == 1) {
 			struct proc *p;
 
-			if (watch_one(s, child))
+			if (watch_one(s, child, 0))
 				continue;	/* exited meanwhile */
 			p = procs_find(&s->procs, child);
 			if (p)
@@ -273,7 +277,7 @@ static int start_pid(struct session *s)
 	if (!err && s->target != o->pid)
 		fprintf(stderr, "cowwatch: %d is a thread of process %d (%s): watching process %d\n",
 			(int)o->pid, (int)s->target, st.comm, (int)s->target);
-	err = watch_one(s, s->target);
+	err = watch_one(s, s->target, 0);
 	if (err)
 		return watch_error(err, s->target);
 	if (o->follow)
@@ -294,7 +298,8 @@ static int start(struct session *s)
 		return EXIT_FAILURE_OTHER;
 	}
 	s->have_child = 1;
-	err = watch_one(s, s->child.pid);
+	/* The command's account starts at its exec, not in our code before it. */
+	err = watch_one(s, s->child.pid, COWWATCH_WATCH_FROM_EXEC);
 	if (err) {
 		spawn_abort(&s->child);
 		s->have_child = 0;
@@ -360,7 +365,8 @@ static void check_liveness(struct session *s)
 
 static void totals(const struct session *s, uint64_t started, struct report_totals *t)
 {
-	t->duration_s = (double)(kernel_now_ns() - started) / 1e9;
+	t->now_ns = kernel_now_ns();
+	t->duration_s = (double)(t->now_ns - started) / 1e9;
 	t->lost_events = s->nl.stream.lost_events;
 	t->lost_messages = s->nl.stream.lost_messages + s->nl.overruns;
 }
@@ -456,12 +462,16 @@ int session_run(const struct options *opts)
 			return EXIT_FAILURE_OTHER;
 		}
 	}
-	s.rep = (struct report){ .out = out, .json = opts->json, .tty = isatty(fileno(out)),
-				 .top = opts->top };
-	if (procs_init(&s.procs)) {
+	s.rep = (struct report){ .json = opts->json, .tty = isatty(fileno(out)), .top = opts->top };
+	if (report_open(&s.rep, out)) {
 		fprintf(stderr, "cowwatch: out of memory\n");
 		rc = EXIT_FAILURE_OTHER;
 		goto out_file;
+	}
+	if (procs_init(&s.procs)) {
+		fprintf(stderr, "cowwatch: out of memory\n");
+		rc = EXIT_FAILURE_OTHER;
+		goto out_report;
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -485,6 +495,8 @@ out_procs:
 		close(sigfd);
 	free(s.unwatch);
 	procs_free(&s.procs);
+out_report:
+	report_close(&s.rep);
 out_file:
 	if (out != stdout && fclose(out) && rc == 0)
 		rc = EXIT_FAILURE_OTHER;

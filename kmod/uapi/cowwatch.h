@@ -17,14 +17,27 @@
  *                           process's existing descendants (those the
  *                           caller may watch; best effort against forks
  *                           racing with the request).
+ *                           COWWATCH_WATCH_FROM_EXEC counts a process that
+ *                           nobody watched yet from its next exec on: its
+ *                           faults before that are neither counted nor
+ *                           sent (a reader's own child, held before it
+ *                           execs the command to watch).
  *   COWWATCH_CMD_UNWATCH    COWWATCH_A_PID: stop watching it (children
  *                           already followed stay watched).
  *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
  * Notifications (module to the reader's port, unicast):
  *   COWWATCH_CMD_EVENTS     COWWATCH_A_SEQ, COWWATCH_A_LOST and one or more
  *                           COWWATCH_A_EVENT nests (COWWATCH_EV_*).
- *   COWWATCH_CMD_EXIT       COWWATCH_A_SEQ, COWWATCH_A_TGID, COWWATCH_A_PID
- *                           and COWWATCH_A_COUNTERS: a nest whose attribute
+ *                           An event of a file-backed region carries
+ *                           COWWATCH_EV_PATH, the file's path as
+ *                           /proc/PID/maps shows it, taken while the
+ *                           region existed, when this reader was not sent
+ *                           that file's path recently: a reader keeps the
+ *                           path of each (COWWATCH_EV_DEV, COWWATCH_EV_INO).
+ *   COWWATCH_CMD_EXIT       COWWATCH_A_SEQ, COWWATCH_A_TGID, COWWATCH_A_PID,
+ *                           COWWATCH_A_TIME, COWWATCH_A_COMM (the name of
+ *                           the process's main thread) and
+ *                           COWWATCH_A_COUNTERS: a nest whose attribute
  *                           type is outcome + 1 and whose value is the
  *                           exact u64 count of that outcome for the
  *                           process, even if events were lost.
@@ -32,10 +45,15 @@
  *                           is unloading; nothing follows.
  *   COWWATCH_CMD_FORK       COWWATCH_A_SEQ, COWWATCH_A_PID (the new
  *                           process), COWWATCH_A_PPID (the watched process
- *                           that forked it), COWWATCH_A_TGID: the child is
- *                           watched from its first instruction on.
- *   COWWATCH_CMD_EXEC       COWWATCH_A_SEQ, COWWATCH_A_PID, COWWATCH_A_COMM:
- *                           a watched process exec'd (its memory map is new).
+ *                           that forked it), COWWATCH_A_TGID, COWWATCH_A_COMM
+ *                           (the child's name at the fork), COWWATCH_A_TIME:
+ *                           the child is watched from its first instruction.
+ *   COWWATCH_CMD_EXEC       COWWATCH_A_SEQ, COWWATCH_A_PID, COWWATCH_A_COMM,
+ *                           COWWATCH_A_TIME: a watched process exec'd (its
+ *                           memory map is new).
+ * COWWATCH_A_TIME and COWWATCH_EV_TIME are one clock (ktime_get_ns(),
+ * CLOCK_MONOTONIC of the initial time namespace): the moment of the fork,
+ * exec, exit or fault.
  * COWWATCH_A_SEQ counts the notifications sent to one reader from 0, so a
  * gap shows a notification the reader's socket dropped. COWWATCH_A_LOST
  * counts events dropped for this reader so far (full buffers).
@@ -52,7 +70,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	1
+#define COWWATCH_GENL_VERSION	2
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
@@ -88,6 +106,7 @@ enum cowwatch_attr {
 	COWWATCH_A_PPID,		/* u32, in the reader's pid namespace */
 	COWWATCH_A_COMM,		/* string */
 	COWWATCH_A_WATCH_FLAGS,		/* u32: COWWATCH_WATCH_* */
+	COWWATCH_A_TIME,		/* u64, ktime_get_ns() */
 	__COWWATCH_A_MAX,
 };
 
@@ -113,6 +132,7 @@ enum cowwatch_ev_attr {
 	COWWATCH_EV_DEV,		/* u32, new_encode_dev() of the file */
 	COWWATCH_EV_INO,		/* u64, 0 if anonymous */
 	COWWATCH_EV_FLAGS,		/* u32, COWWATCH_EVF_* */
+	COWWATCH_EV_PATH,		/* string: the file of DEV and INO */
 	__COWWATCH_EV_MAX,
 };
 
@@ -138,9 +158,12 @@ enum cowwatch_outcome {
 
 /* COWWATCH_A_WATCH_FLAGS */
 #define COWWATCH_WATCH_DESCENDANTS	0x1
+#define COWWATCH_WATCH_FROM_EXEC	0x2
 
 /* COWWATCH_EV_FLAGS */
 #define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */
 #define COWWATCH_EVF_UNSHARE	0x2	/* unshare fault (GUP pin), not a write */
+#define COWWATCH_EVF_HEAP	0x4	/* anonymous: the region is the brk heap */
+#define COWWATCH_EVF_STACK	0x8	/* anonymous: the main thread's stack */
 
 #endif /* _UAPI_COWWATCH_H */

@@ -15,26 +15,29 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	(void)ctx;
 	if (ev->pid <= 0 || ev->outcome > COWWATCH_OUT_MAX || strlen(ev->comm) >= CW_COMM_LEN)
 		abort();
+	/* A path is a NUL-terminated string of the message, never empty. */
+	if (ev->path && (!ev->path[0] || !ev->ino))
+		abort();
 }
 
 static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 {
 	(void)ctx;
-	if (ex->pid <= 0)
+	if (ex->pid <= 0 || strlen(ex->comm) >= CW_COMM_LEN)
 		abort();
 }
 
-static void on_fork(void *ctx, pid_t parent, pid_t child)
+static void on_fork(void *ctx, const struct cw_notice *n)
 {
 	(void)ctx;
-	if (child <= 0 || parent < 0)
+	if (n->pid <= 0 || n->ppid < 0 || strlen(n->comm) >= CW_COMM_LEN)
 		abort();
 }
 
-static void on_exec(void *ctx, pid_t pid, const char *comm)
+static void on_exec(void *ctx, const struct cw_notice *n)
 {
 	(void)ctx;
-	if (pid <= 0 || strlen(comm) >= CW_COMM_LEN)
+	if (n->pid <= 0 || strlen(n->comm) >= CW_COMM_LEN)
 		abort();
 }
 

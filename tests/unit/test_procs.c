@@ -273,6 +273,113 @@ static void test_timens_offset(void)
 	report(timens_monotonic_offset(path) == 0, "timens: no file, no offset");
 }
 
+/*
+ * Names the module gave at the fault: a file's path (sent with its first
+ * event only) for a process that is gone, so no map can be read; the heap
+ * and the stack of anonymous memory.
+ */
+static void test_kernel_names(uint64_t ip)
+{
+	const pid_t gone = 0x7ffffff3;
+	struct map_entry file = { .start = 0x7f0000000000ULL, .end = 0x7f0000010000ULL, .ino = 4 };
+	struct map_entry anon = { .start = 0x560000000000ULL, .end = 0x560000100000ULL };
+	struct proc_table t;
+	struct cw_event ev;
+	struct attribution a;
+	struct proc *p;
+
+	report(procs_init(&t) == 0, "kernel names: table created");
+	ev = event(gone, COWWATCH_OUT_FILE, file.start, ip, &file);
+	ev.dev = 0x1c;
+	ev.path = "/tmp/cw-data (deleted)";
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.region, "/tmp/cw-data (deleted)"), "kernel names: the path sent (%s)", a.region);
+	ev = event(gone, COWWATCH_OUT_FILE, file.start + 4096, ip, &file);
+	ev.dev = 0x1c;
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.region, "/tmp/cw-data (deleted)"),
+	       "kernel names: kept for the file's later events (%s)", a.region);
+	ev = event(gone, COWWATCH_OUT_FILE, file.start, ip, &file);
+	ev.dev = 0x1d;
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.region, "[file 0:1d inode 4]"),
+	       "kernel names: another device's inode 4 is another file (%s)", a.region);
+	ev = event(gone, COWWATCH_OUT_COPY, anon.start, ip, &anon);
+	ev.flags = COWWATCH_EVF_HEAP;
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.region, "[heap]"), "kernel names: the heap (%s)", a.region);
+	ev.flags = COWWATCH_EVF_STACK;
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.region, "[stack]"), "kernel names: the stack (%s)", a.region);
+	p = procs_find(&t, gone);
+	report(p && p->nregions == 4, "kernel names: four regions (%zu)", p ? p->nregions : 0);
+	procs_free(&t);
+}
+
+/*
+ * One region, one row: an anonymous region named from a snapshot and then,
+ * once it was unmapped, from no snapshot at all is still one region. (make
+ * demo printed the same range twice: one name interned, one not.)
+ */
+static void test_one_row_per_region(uint64_t ip)
+{
+	const pid_t self = getpid(), child = 0x7ffffff4;
+	char *r = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *later = NULL;
+	struct map_entry e, e_later;
+	struct proc_table t;
+	struct proc *c;
+
+	report(procs_init(&t) == 0 && r != MAP_FAILED && own_region(r, &e) == 0,
+	       "one row: set up");
+	procs_fork(&t, self, child, "kid");
+	name_copy_in(&t, child, r, ip, &e);
+	/* A region the fork's snapshot lacks: its miss reads a map without r. */
+	later = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(r, 4 * 4096);
+	if (later != MAP_FAILED && own_region(later, &e_later) == 0)
+		name_copy_in(&t, child, later, ip, &e_later);
+	name_copy_in(&t, child, r + 4096, ip, &e);
+	c = procs_find(&t, child);
+	report(c && c->nregions == 2 && c->regions[0].pages + c->regions[1].pages == 3 &&
+	       (c->regions[0].pages == 2 || c->regions[1].pages == 2),
+	       "one row: r's two copies in one row (%zu rows)", c ? c->nregions : 0);
+	if (later != MAP_FAILED)
+		munmap(later, 4096);
+	procs_free(&t);
+}
+
+/* A process is named by its main thread, and by the kernel's word at exit. */
+static void test_process_name(uint64_t ip)
+{
+	const pid_t gone = 0x7ffffff5;
+	struct map_entry anon = { .start = 0x560000000000ULL, .end = 0x560000100000ULL };
+	struct cw_exit ex = { .pid = gone };
+	struct proc_table t;
+	struct cw_event ev;
+	struct proc *p;
+
+	report(procs_init(&t) == 0, "name: table created");
+	procs_fork(&t, getpid(), gone, "redis-server");
+	ev = event(gone, COWWATCH_OUT_COPY, anon.start, ip, &anon);
+	ev.tid = ev.tgid + 1;
+	snprintf(ev.comm, sizeof(ev.comm), "bio_lazy_free");
+	procs_event(&t, &ev, NULL);
+	p = procs_find(&t, gone);
+	report(p && !strcmp(p->comm, "redis-server"), "name: another thread's event keeps it (%s)",
+	       p ? p->comm : "-");
+	ev.tid = ev.tgid;
+	snprintf(ev.comm, sizeof(ev.comm), "redis-rdb-bgsav");
+	procs_event(&t, &ev, NULL);
+	report(p && !strcmp(p->comm, "redis-rdb-bgsav"), "name: the main thread's event renames (%s)",
+	       p ? p->comm : "-");
+	snprintf(ex.comm, sizeof(ex.comm), "redis-server");
+	procs_exit(&t, &ex);
+	report(p && !strcmp(p->comm, "redis-server"), "name: the exit's word is the last (%s)",
+	       p ? p->comm : "-");
+	procs_free(&t);
+}
+
 int main(void)
 {
 	const pid_t self = getpid(), child = 0x7ffffff0;	/* a pid no process has */
@@ -377,6 +484,9 @@ int main(void)
 	free(heap);
 	procs_free(&t);
 	test_late_regions(ip);
+	test_kernel_names(ip);
+	test_one_row_per_region(ip);
+	test_process_name(ip);
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
 	test_timens_offset();

@@ -34,6 +34,8 @@ struct seen {
 	int gone;
 	pid_t fork_parent, fork_child, exec_pid;
 	char exec_comm[CW_COMM_LEN];
+	struct cw_notice fork, exec;
+	char path[64];		/* the first event's path */
 };
 
 static void on_event(void *ctx, const struct cw_event *ev)
@@ -42,6 +44,9 @@ static void on_event(void *ctx, const struct cw_event *ev)
 
 	if (s->nev < 8)
 		s->ev[s->nev] = *ev;
+	/* The path lives as long as the buffer: keep a copy. */
+	if (!s->nev && ev->path)
+		snprintf(s->path, sizeof(s->path), "%s", ev->path);
 	s->nev++;
 }
 
@@ -59,20 +64,22 @@ static void on_gone(void *ctx)
 	((struct seen *)ctx)->gone++;
 }
 
-static void on_fork(void *ctx, pid_t parent, pid_t child)
+static void on_fork(void *ctx, const struct cw_notice *n)
 {
 	struct seen *s = ctx;
 
-	s->fork_parent = parent;
-	s->fork_child = child;
+	s->fork_parent = n->ppid;
+	s->fork_child = n->pid;
+	s->fork = *n;
 }
 
-static void on_exec(void *ctx, pid_t pid, const char *comm)
+static void on_exec(void *ctx, const struct cw_notice *n)
 {
 	struct seen *s = ctx;
 
-	s->exec_pid = pid;
-	snprintf(s->exec_comm, sizeof(s->exec_comm), "%s", comm);
+	s->exec_pid = n->pid;
+	snprintf(s->exec_comm, sizeof(s->exec_comm), "%s", n->comm);
+	s->exec = *n;
 }
 
 static const struct cw_handlers handlers = {
@@ -112,6 +119,9 @@ static void put_event(struct nlmsghdr *nlh, uint32_t pid, uint32_t outcome, uint
 	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 0x801);
 	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 42);
 	mnl_attr_put_u32(nlh, COWWATCH_EV_FLAGS, 0);
+	/* The module sends a file's path with its first event only. */
+	if (outcome == COWWATCH_OUT_FILE)
+		mnl_attr_put_strz(nlh, COWWATCH_EV_PATH, "/usr/lib/x86_64-linux-gnu/libc.so.6");
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -157,6 +167,7 @@ static void test_events(void)
 	       s.ev[0].vm_flags == 0x73 && s.ev[0].dev == 0x801 && s.ev[0].ino == 42,
 	       "every field of the first event");
 	report(s.ev[1].pid == 78 && s.ev[1].outcome == COWWATCH_OUT_ZERO, "second event");
+	report(!s.ev[0].path && !s.ev[1].path, "no path where none was sent");
 	report(st.lost_events == 5 && st.next_seq == 1 && st.lost_messages == 0 && st.events == 2,
 	       "stream: lost 5, next seq 1");
 
@@ -192,6 +203,8 @@ static void test_exit_gone_and_batches(void)
 	a = put_msg(buf, COWWATCH_CMD_EXIT, 0);
 	mnl_attr_put_u32(a, COWWATCH_A_PID, 1234);
 	mnl_attr_put_u32(a, COWWATCH_A_TGID, 4321);
+	mnl_attr_put_u64(a, COWWATCH_A_TIME, 333);
+	mnl_attr_put_strz(a, COWWATCH_A_COMM, "redis-server");
 	nest = mnl_attr_nest_start(a, COWWATCH_A_COUNTERS);
 	mnl_attr_put_u64(a, COWWATCH_OUT_COPY + 1, 1000);
 	mnl_attr_put_u64(a, COWWATCH_OUT_REUSE + 1, 3);
@@ -207,18 +220,26 @@ static void test_exit_gone_and_batches(void)
 	       s.ex[0].counts[COWWATCH_OUT_COPY] == 1000 && s.ex[0].counts[COWWATCH_OUT_REUSE] == 3 &&
 	       s.ex[0].counts[COWWATCH_OUT_ZERO] == 0, "exit counters by outcome");
 	report(s.nev == 1 && s.ev[0].outcome == COWWATCH_OUT_FILE, "event between exit and goodbye");
+	report(!strcmp(s.path, "/usr/lib/x86_64-linux-gnu/libc.so.6"), "the file's path (%s)", s.path);
+	report(s.ex[0].time_ns == 333 && !strcmp(s.ex[0].comm, "redis-server"),
+	       "exit: time and the main thread's name (%s)", s.ex[0].comm);
 	report(s.gone == 1 && st.gone, "goodbye seen");
 
 	a = put_msg(buf, COWWATCH_CMD_FORK, 3);
 	mnl_attr_put_u32(a, COWWATCH_A_PID, 501);
 	mnl_attr_put_u32(a, COWWATCH_A_PPID, 500);
+	mnl_attr_put_strz(a, COWWATCH_A_COMM, "worker");
+	mnl_attr_put_u64(a, COWWATCH_A_TIME, 111);
 	b = put_msg((char *)a + a->nlmsg_len, COWWATCH_CMD_EXEC, 4);
 	mnl_attr_put_u32(b, COWWATCH_A_PID, 501);
 	mnl_attr_put_strz(b, COWWATCH_A_COMM, "a-very-long-command-name");
+	mnl_attr_put_u64(b, COWWATCH_A_TIME, 222);
 	report(decode(&st, &s, buf, a->nlmsg_len + b->nlmsg_len) == 0 && s.fork_parent == 500 &&
 	       s.fork_child == 501, "fork: parent 500, child 501");
+	report(!strcmp(s.fork.comm, "worker") && s.fork.time_ns == 111, "fork: comm and time");
 	report(s.exec_pid == 501 && !strcmp(s.exec_comm, "a-very-long-com"),
 	       "exec: pid and comm, cut to 15 characters (%s)", s.exec_comm);
+	report(s.exec.time_ns == 222, "exec: time");
 	a = put_msg(buf, COWWATCH_CMD_FORK, 5);
 	mnl_attr_put_u32(a, COWWATCH_A_PID, 502);
 	report(decode(&st, &s, buf, a->nlmsg_len) == -EBADMSG && !s.fork_child, "fork without parent refused");
@@ -320,25 +341,22 @@ static void log_event(void *ctx, const struct cw_event *ev)
 	log_seen("event", ev->pid);
 }
 
-static void log_fork(void *ctx, pid_t parent, pid_t child)
+static void log_fork(void *ctx, const struct cw_notice *n)
 {
 	(void)ctx;
-	(void)parent;
-	log_seen("fork", child);
+	log_seen("fork", n->pid);
 }
 
-static void log_exec(void *ctx, pid_t pid, const char *comm)
+static void log_exec(void *ctx, const struct cw_notice *n)
 {
 	(void)ctx;
-	(void)comm;
-	log_seen("exec", pid);
+	log_seen("exec", n->pid);
 }
 
-static void log_ahead(void *ctx, pid_t pid, const char *comm)
+static void log_ahead(void *ctx, const struct cw_notice *n)
 {
 	(void)ctx;
-	(void)comm;
-	log_seen("ahead", pid);
+	log_seen("ahead", n->pid);
 }
 
 /* Sends one notification, as the module would, on @fd. */

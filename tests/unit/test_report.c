@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of user/report.c: every record goes out whole, in one write,
+ * whatever shares the output (a command run under cowwatch writes to the
+ * same stdout). A SOCK_SEQPACKET socket keeps each write() a packet of its
+ * own, so the test sees the writes' boundaries. And the records that mark
+ * a moment (fork, exec, exit, summary) carry its time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "unit.h"
+
+/* Reads what is waiting on @fd: each packet must be whole records. */
+static int read_packets(int fd, int *records, char *last, size_t last_len)
+{
+	static char buf[1 << 16];
+	const char *src;
+	int bad = 0;
+	size_t len;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[n] = '\0';
+		if (buf[n - 1] != '\n')
+			bad++;
+		for (ssize_t i = 0; i < n; i++)
+			*records += buf[i] == '\n';
+		/* The last record of the packet: what the checks below look at. */
+		buf[n - 1] = '\0';
+		src = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+		len = strlen(src) < last_len ? strlen(src) : last_len - 1;
+		memcpy(last, src, len);
+		last[len] = '\0';
+	}
+	return bad;
+}
+
+static void test_whole_records(bool json)
+{
+	struct proc p = { .pid = 4242, .ppid = 1, .comm = "worker" };
+	struct cw_event ev = {
+		.pid = 4242, .tgid = 4242, .tid = 4243, .addr = 0x7f0000001000ULL,
+		.outcome = COWWATCH_OUT_COPY, .page_size = 4096, .time_ns = 5,
+	};
+	struct attribution a = {
+		.region = "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+		.site = { .dso = "/usr/bin/python3.11", .symbol = "deduce_unreachable", .offset = 0x40 },
+	};
+	struct report_totals tot = { .now_ns = 999, .duration_s = 1.5 };
+	struct cw_notice fork_n = { .pid = 4242, .ppid = 1, .time_ns = 111 };
+	struct cw_exit ex = { .pid = 4242, .time_ns = 333 };
+	struct report r = { .json = json, .top = 10 };
+	struct proc_table t;
+	char last[4096] = "";
+	int sv[2], bad = 0, records = 0;
+	FILE *out;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
+		report(0, "socketpair");
+		return;
+	}
+	out = fdopen(sv[0], "w");
+	report(out && report_open(&r, out) == 0 && procs_init(&t) == 0, "%s: set up",
+	       json ? "json" : "text");
+	/* Rounds of events, read as they come: far more than a stdio buffer. */
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < 30; i++)
+			report_event(&r, &p, &ev, &a);
+		bad += read_packets(sv[1], &records, last, sizeof(last));
+	}
+	report(!bad && records == 300, "%s: 300 event records, each write whole (%d cut, %d records)",
+	       json ? "json" : "text", bad, records);
+	if (json) {
+		report_fork(&r, &p, &fork_n);
+		read_packets(sv[1], &records, last, sizeof(last));
+		report(!strncmp(last, "{\"type\":\"fork\",\"time_ns\":111,\"pid\":4242,\"ppid\":1,", 47),
+		       "json: fork record with its time (%.60s)", last);
+		report_exit(&r, &p, &ex);
+		read_packets(sv[1], &records, last, sizeof(last));
+		report(!strncmp(last, "{\"type\":\"exit\",\"time_ns\":333,\"pid\":4242,", 40),
+		       "json: exit record with its time (%.60s)", last);
+	}
+	report_summary(&r, &t, &tot);
+	bad = read_packets(sv[1], &records, last, sizeof(last));
+	report(!bad && (!json || !strncmp(last, "{\"type\":\"summary\",\"time_ns\":999,", 32)),
+	       "%s: the summary in one write (%.50s)", json ? "json" : "text", last);
+	procs_free(&t);
+	report_close(&r);
+	fclose(out);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	test_whole_records(true);
+	test_whole_records(false);
+	return unit_done();
+}
