@@ -1,7 +1,12 @@
 # cowwatch: who breaks copy-on-write sharing, live.
 #
-#   make              the module for the running kernel (or KVER=/KDIR=) and
-#                     the reader, user/cowwatch
+#   make              the reader, user/cowwatch, and the module for the
+#                     running kernel where its headers are installed (else
+#                     it says it skipped the module, and succeeds: the
+#                     reader alone is what this machine can build); with
+#                     KVER= or KDIR= the module for that kernel is asked
+#                     for, and missing headers fail the build
+#   make user         the reader only; make module: the module only
 #   make check        installs what is missing, then runs every test on every
 #                     supported kernel (Debian 6.1 and 6.12, in qemu guests)
 #   make demo         installs what is missing, then shows cowwatch in a guest
@@ -16,12 +21,22 @@
 # The module itself is built by Kbuild (see Kbuild and kmod/Kbuild), so
 # `make -C /lib/modules/KVER/build M=$PWD` works from here too (DKMS does that).
 
+# The module is asked for when KVER or KDIR is given (command line or
+# environment), or by make module.
+MODULE_ASKED := $(filter-out undefined,$(origin KVER) $(origin KDIR))
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
 .PHONY: all module user modules-all test-build check demo bench deps clean
 
-all: module user
+all: user
+ifneq ($(MODULE_ASKED),)
+all: module
+else
+	@if test -e $(KDIR)/Makefile; then $(MAKE) --no-print-directory module; else \
+		echo "cowwatch: built the reader only; skipped the module: no kernel headers at $(KDIR)" \
+		     "(install linux-headers-$(KVER), or make KVER=... for an installed kernel)"; fi
+endif
 
 module:
 	@test -e $(KDIR)/Makefile || { \

@@ -13,10 +13,15 @@ echo 1000 >$K/pages_to_scan
 echo 1 >$K/run
 load_module
 start_load k ksm $N
+# Merged (cowload waited for it): ksmd stops, keeping the merged pages. A
+# running ksmd may merge a fresh copy back into the KSM page before the
+# write that made it lands, and the kernel then really copies twice (seen:
+# 17 events for 16 pages).
+echo 0 >$K/run
 start_reader r -u "$LOAD_PID" watch "$LOAD_PID"
 go k
 wait "$READER_PID" || fail "reader failed"
-echo 2 >$K/run	# unmerge everything, stop ksmd
+echo 2 >$K/run	# unmerge everything
 log=$RESULT_DIR/r.log
 expect_eq "$(count_events "$log" "$LOAD_PID" ksm "$LOAD_REGION" $N)" $N "ksm events"
 expect_eq "$(count_events "$log" "$LOAD_PID" '*' "$LOAD_REGION" $N)" $N "events in the region"
