@@ -37,7 +37,9 @@ static void help(FILE *out)
 		"  -V, --version        show the version and exit\n"
 		"\n"
 		"In command mode cowwatch exits with COMMAND's exit status (128+N if it\n"
-		"was killed by signal N).\n");
+		"was killed by signal N). COMMAND writes to cowwatch's own standard output\n"
+		"and error; each record of cowwatch goes out whole, in one write, but for\n"
+		"JSON use -o FILE to keep the stream to cowwatch's records alone.\n");
 }
 
 static void version(FILE *out)
