@@ -11,6 +11,7 @@
 #define _COWWATCH_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/rcupdate.h>
@@ -35,11 +36,12 @@ struct sk_buff;
  * after another file took its slot, or a message to the reader was lost.
  */
 #define CW_NAMED_BITS		7
-#define CW_NAMED_SLOTS		(1 << CW_NAMED_BITS)
+#define CW_NAMED_SLOTS		BIT(CW_NAMED_BITS)
 
 struct cw_named {
 	u64 ino;			/* 0: empty */
 	u32 dev;
+	u32 generation;			/* tells a reused inode number apart */
 };
 
 /* A reader: one netlink socket (net, port id). */

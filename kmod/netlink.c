@@ -175,7 +175,8 @@ static const char *cw_event_path(struct cw_watcher *w, const struct cw_event *ev
 	if (!ev->file)
 		return NULL;
 	slot = cw_named_slot(w, ev);
-	if (slot->ino == ev->ino && slot->dev == ev->dev)
+	if (slot->ino == ev->ino && slot->dev == ev->dev &&
+	    slot->generation == file_inode(ev->file)->i_generation)
 		return NULL;
 	path = d_path(&ev->file->f_path, cw_path_buf, sizeof(cw_path_buf));
 	return IS_ERR(path) ? NULL : path;
@@ -260,6 +261,8 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 
 				slot->ino = ev->ino;
 				slot->dev = ev->dev;
+				slot->generation =
+					file_inode(ev->file)->i_generation;
 			}
 			return 0;
 		}
