@@ -41,7 +41,7 @@ start=$(date +%s)
 out=$(timeout 30 "$cw" --json "$victim")
 expect_eq "$?" 0 "exit status when the watched process exits"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not notice the exit in time"
-grep -q "\"type\":\"exit\",\"pid\":$victim," <<<"$out" || fail "no exit record for $victim"
+grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," <<<"$out" || fail "no exit record for $victim"
 
 # A kernel thread has no user memory: one clear line, not a watch of every kthread.
 expect_error 5 '^cowwatch: process 2 \(kthreadd\) is a kernel thread: it has no user memory to watch$' "$cw" 2
@@ -60,7 +60,7 @@ expect_eq "$?" 0 "exit status when watching a thread's id"
 expect_eq "$(cat "$RESULT_DIR/err")" "cowwatch: $tid is a thread of process $victim (python3): watching process $victim" \
 	"the notice for a thread's id"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not end with the thread's process"
-grep -q "\"type\":\"exit\",\"pid\":$victim," <<<"$out" || fail "no exit record for process $victim"
+grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," <<<"$out" || fail "no exit record for process $victim"
 wait "$victim"
 
 # Ctrl-C (SIGINT) ends the watch with a summary and status 0.

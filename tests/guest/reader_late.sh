@@ -11,7 +11,7 @@
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 late=$COWWATCH_SRC/tests/workloads/latecomer
 # Whatever happens, the reader must not stay stopped.
-trap 'pkill -CONT -x cowwatch 2>/dev/null; if module_loaded; then rmmod cowwatch; fi' EXIT
+trap 'pkill -CONT -x cowwatch 2>/dev/null || true; if module_loaded; then rmmod cowwatch || true; fi' EXIT
 
 echo 4 >/proc/sys/vm/nr_hugepages
 expect_eq "$(cat /proc/sys/vm/nr_hugepages)" 4 "huge pages reserved"

@@ -123,6 +123,17 @@ def main():
             ev_counts = collections.Counter(e["kind"] for e in events if e["pid"] == pid)
             check(all(exits[pid]["counts"][k] == ev_counts[k] for k in exits[pid]["counts"]),
                   "%s: kernel counters %s = events delivered" % (role, exits[pid]["counts"]))
+        # The time line: born (forked, or exec'd for the command) before its
+        # first event, exited after its last, on the events' clock.
+        times = [e["time_ns"] for e in events if e["pid"] == pid]
+        born = [r for r in records if r["pid"] == pid and
+                r["type"] == ("exec" if pid == parent else "fork")]
+        check(len(born) == 1 and (pid == parent or born[0]["ppid"] == parent) and
+              times and born[0]["time_ns"] <= min(times),
+              "%s: one %s record, before its first event" % (role, "exec" if pid == parent else "fork"))
+        check(pid in exits and times and exits[pid]["time_ns"] >= max(times) and
+              (not born or exits[pid]["time_ns"] >= born[0]["time_ns"]),
+              "%s: its exit record's time after its last event" % role)
 
     strangers = set(outsiders) | {outsider_parent}
     seen = {e["pid"] for e in events} | set(exits) | set(procs)
