@@ -134,49 +134,14 @@ void report_exit(const struct report *r, const struct proc *p, const struct cw_e
 	emit(r);
 }
 
-void report_fork(const struct report *r, const struct proc *p, const struct cw_notice *n)
+void report_moment(const struct report *r, const struct proc *p, const char *type,
+		   uint64_t time_ns)
 {
 	if (!r->json)
 		return;
-	json_moment(r, "fork", p, n->time_ns);
+	json_moment(r, type, p, time_ns);
 	fputs("}\n", r->rec);
 	emit(r);
-}
-
-void report_exec(const struct report *r, const struct proc *p, const struct cw_notice *n)
-{
-	if (!r->json)
-		return;
-	json_moment(r, "exec", p, n->time_ns);
-	fputs("}\n", r->rec);
-	emit(r);
-}
-
-static const struct region_stat *top_region(const struct proc *p)
-{
-	const struct region_stat *best = NULL;
-
-	for (size_t i = 0; i < p->nregions; i++)
-		if (!best || p->regions[i].pages > best->pages)
-			best = &p->regions[i];
-	return best;
-}
-
-static const struct site_stat *top_site(const struct proc *p)
-{
-	const struct site_stat *best = NULL;
-
-	for (size_t i = 0; i < p->nsites; i++)
-		if (!best || p->sites[i].pages > best->pages)
-			best = &p->sites[i];
-	return best;
-}
-
-static const char *short_dso(const char *dso)
-{
-	const char *slash = strrchr(dso, '/');
-
-	return slash ? slash + 1 : dso;
 }
 
 void report_live(const struct report *r, const struct proc_table *t,

@@ -44,9 +44,9 @@ struct report_totals {
 void report_event(const struct report *r, const struct proc *p, const struct cw_event *ev,
 		  const struct attribution *a);
 void report_exit(const struct report *r, const struct proc *p, const struct cw_exit *ex);
-/* JSON only: @n's process forked (with its parent) or exec'd. */
-void report_fork(const struct report *r, const struct proc *p, const struct cw_notice *n);
-void report_exec(const struct report *r, const struct proc *p, const struct cw_notice *n);
+/* JSON only: a record of @type ("fork", "exec") for @p at @time_ns. */
+void report_moment(const struct report *r, const struct proc *p, const char *type,
+		   uint64_t time_ns);
 /* One refresh of the live view, @interval_s after the last. */
 void report_live(const struct report *r, const struct proc_table *t,
 		 const struct report_totals *tot, double interval_s);

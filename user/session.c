@@ -98,7 +98,7 @@ static void on_fork(void *ctx, const struct cw_notice *n)
 	p = procs_find(&s->procs, n->pid);
 	mark_live(s, p);
 	if (p)
-		report_fork(&s->rep, p, n);
+		report_moment(&s->rep, p, "fork", n->time_ns);
 }
 
 static void on_exec(void *ctx, const struct cw_notice *n)
@@ -111,7 +111,7 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 	procs_exec(&s->procs, n->pid);
 	if (n->comm[0])
 		snprintf(p->comm, sizeof(p->comm), "%s", n->comm);
-	report_exec(&s->rep, p, n);
+	report_moment(&s->rep, p, "exec", n->time_ns);
 }
 
 /*

@@ -126,7 +126,7 @@ def main():
         # The time line: born (forked, or exec'd for the command) before its
         # first event, exited after its last, on the events' clock.
         times = [e["time_ns"] for e in events if e["pid"] == pid]
-        born = [r for r in records if r["pid"] == pid and
+        born = [r for r in records if r.get("pid") == pid and
                 r["type"] == ("exec" if pid == parent else "fork")]
         check(len(born) == 1 and (pid == parent or born[0]["ppid"] == parent) and
               times and born[0]["time_ns"] <= min(times),

@@ -76,7 +76,7 @@ static void test_whole_records(bool json)
 	report(!bad && records == 300, "%s: 300 event records, each write whole (%d cut, %d records)",
 	       json ? "json" : "text", bad, records);
 	if (json) {
-		report_fork(&r, &p, &fork_n);
+		report_moment(&r, &p, "fork", fork_n.time_ns);
 		read_packets(sv[1], &records, last, sizeof(last));
 		report(!strncmp(last, "{\"type\":\"fork\",\"time_ns\":111,\"pid\":4242,\"ppid\":1,", 47),
 		       "json: fork record with its time (%.60s)", last);
