@@ -144,6 +144,33 @@ void report_moment(const struct report *r, const struct proc *p, const char *typ
 	emit(r);
 }
 
+static const struct region_stat *top_region(const struct proc *p)
+{
+	const struct region_stat *best = NULL;
+
+	for (size_t i = 0; i < p->nregions; i++)
+		if (!best || p->regions[i].pages > best->pages)
+			best = &p->regions[i];
+	return best;
+}
+
+static const struct site_stat *top_site(const struct proc *p)
+{
+	const struct site_stat *best = NULL;
+
+	for (size_t i = 0; i < p->nsites; i++)
+		if (!best || p->sites[i].pages > best->pages)
+			best = &p->sites[i];
+	return best;
+}
+
+static const char *short_dso(const char *dso)
+{
+	const char *slash = strrchr(dso, '/');
+
+	return slash ? slash + 1 : dso;
+}
+
 void report_live(const struct report *r, const struct proc_table *t,
 		 const struct report_totals *tot, double interval_s)
 {
