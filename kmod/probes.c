@@ -133,7 +133,8 @@ static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || !pfn_valid(pfn))
 		return CW_OLD_SPECIAL;
 	page = pfn_to_page(pfn);
-	if (PageKsm(page))
+	/* PageKsm() is gone in 7.2; folio_test_ksm() is in 6.1 and later. */
+	if (folio_test_ksm(page_folio(page)))
 		return CW_OLD_KSM;
 	if (PageAnon(page))
 		return CW_OLD_ANON;
@@ -220,8 +221,8 @@ static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 /*
  * hugetlb_wp(): the copy-on-write of a hugetlb page. Its arguments changed
- * in 6.10 (a struct vm_fault) and again in 6.19: kmod/Kbuild defines
- * CW_HUGETLB_WP_* only for the kernel series whose source was checked.
+ * in 6.10 (a struct vm_fault; 6.12's and 7.2's sources agree): kmod/Kbuild
+ * defines CW_HUGETLB_WP_* only for the kernels whose source was checked.
  * The old page: anonymous or hugetlbfs page cache, read under the PTE lock
  * held at entry.
  */
