@@ -28,6 +28,12 @@ cp -p "$src/Kbuild" "$out/"
 cp -p "$src"/kmod/Kbuild "$src"/kmod/*.[ch] "$out/kmod/"
 cp -p "$src"/kmod/uapi/*.h "$out/kmod/uapi/"
 out=$(cd "$out" && pwd)
+if [ ${#run[@]} -gt 0 ]; then
+	case "$out/" in
+	"$src"/*) ;;
+	*) echo "build-module: for $kver OUTDIR must lie in $src (the sid chroot sees only that tree)" >&2; exit 1 ;;
+	esac
+fi
 log=$out/build.log
 if ! "${run[@]}" make -C "$kdir" M="$out" W=1 C=1 "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2
