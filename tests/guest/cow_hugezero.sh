@@ -1,13 +1,13 @@
 #!/bin/bash
-# A write to the huge zero page (an anonymous MADV_HUGEPAGE region that was
-# only read maps it, one per 2 MiB). What the kernel does differs, and the
-# ground truth comes from the workload's own page flags (/proc/kpageflags):
-# up to 6.12 the PMD is split and each 4 KiB write of the zero page goes
-# through do_wp_page (512 "zero" events of 4 KiB per huge page written
-# once... here one write per huge page: 1 event of 4 KiB, the other 511
-# PTEs still map the zero page); from 6.13 (7.2) a new THP replaces it
-# (do_huge_zero_wp_pmd): one "zero" event of 2 MiB. Either way each write
-# must be one "zero" event of the size the kernel made, and nothing else.
+# Writes to the huge zero page: an anonymous MADV_HUGEPAGE region that was
+# only read maps it, 2 MiB at once; cowload writes one byte per huge page.
+# The kernels differ, so the verdict goes by what the kernel did, read from
+# the workload's own page flags (/proc/kpageflags): up to 6.12 the PMD is
+# split and the write comes through do_wp_page as a "zero" of 4 KiB (the
+# other 511 PTEs still map the zero page); from 6.13 (7.2) a new THP takes
+# its place (do_huge_zero_wp_pmd), which the module sees through
+# do_huge_pmd_wp_page: one "zero" of 2 MiB. Each write must be one "zero"
+# event of the size the kernel made, and there must be nothing else.
 # guest-timeout: 90
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 . "$COWWATCH_SRC/tests/lib/cw-guest.sh"
