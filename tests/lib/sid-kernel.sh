@@ -175,6 +175,9 @@ prepare() {
 	local cached=0 kver old versions want h start
 	[ "${1-}" = --cached ] && cached=1
 	[ "$(id -u)" = 0 ] || die "preparing the sid chroot needs root (mmdebstrap, chroot)"
+	mkdir -p "$SRC/build"
+	exec 8>"$SRC/build/.sid-kernel.lock"
+	flock -w 1800 8 || die "another sid-kernel.sh prepare holds build/.sid-kernel.lock"
 	old=$(cached_kver || true)
 	if [ "$cached" = 1 ] && [ -n "$old" ] && complete "$old"; then
 		return 0
@@ -210,6 +213,7 @@ prepare() {
 			tail -n 20 "$SRC/build/sid-headers.log" >&2
 			die "installing linux-headers-$kver in the chroot failed (log: build/sid-headers.log)"
 		}
+		in_chroot apt-get clean
 	fi
 	if [ -n "$old" ] && [ "$old" != "$kver" ]; then
 		in_chroot apt-get "${APT_OPTS[@]}" purge -y "linux-headers-$old" >/dev/null 2>&1 || true
