@@ -25,6 +25,9 @@
 # The module itself is built by Kbuild (see Kbuild and kmod/Kbuild), so
 # `make -C /lib/modules/KVER/build M=$PWD` works from here too (DKMS does that).
 
+# Recipes source tests/lib/kernels.sh, a bash library.
+SHELL := /bin/bash
+
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
