@@ -64,7 +64,8 @@ for s in $SUPPORTED_KERNELS; do
 	start=$(date +%s)
 	if ! prep=$(tests/lib/prepare-kernels.sh "$s" 2>&1) || ! kver=$(kernel_release "$s") ||
 		! kernel_ready "$s"; then
-		record FAIL "kernel $s" "$(kernel_not_ready_why "$s")"
+		why=$(grep -E '^(sid-kernel|kernels): ' <<<"$prep" | tail -n 1 | sed -E 's/^(sid-kernel|kernels): //')
+		record FAIL "kernel $s" "${why:-$(kernel_not_ready_why "$s")}"
 		sed 's/^/    | /' <<<"$prep"
 		continue
 	fi
