@@ -7,12 +7,21 @@
 #                     KVER= or KDIR= the module for that kernel is asked
 #                     for, and missing headers fail the build
 #   make user         the reader only; make module: the module only
-#   make check        installs what is missing, then runs every test on every
-#                     supported kernel (Debian 6.1 and 6.12, in qemu guests)
+#   make check        installs what is missing, prepares every supported
+#                     kernel (make kernels), then runs every test on each:
+#                     Debian bookworm's 6.1 and 6.12 and sid's 7.2, in qemu
+#                     guests; one line per test and kernel, "N passed, M
+#                     failed", non-zero status if anything failed
+#   make kernels      every supported kernel as build/kernels/KVER/vmlinuz
+#                     and build/kernels/KVER/modules/ (links for bookworm's;
+#                     sid's 7.2 unpacked from its packages, plus the sid
+#                     chroot build/sid-chroot its module is built in: a new
+#                     sid upload is picked up; see tests/lib/sid-kernel.sh)
 #   make demo         installs what is missing, then shows cowwatch in a guest
 #   make bench        installs what is missing, then benchmarks the CoW fault
 #                     cost with and without cowwatch (tests/bench/run.sh)
-#   make modules-all  the module for every supported kernel, in build/KVER/
+#   make modules-all  the module for every supported kernel (after make
+#                     kernels), as build/KVER/cowwatch.ko
 #   make install      the reader and its man page into $(DESTDIR)$(PREFIX)
 #                     (PREFIX=/usr/local); make uninstall removes them
 #   make dkms-install the module through DKMS for KVER (default: the running
@@ -21,13 +30,16 @@
 # The module itself is built by Kbuild (see Kbuild and kmod/Kbuild), so
 # `make -C /lib/modules/KVER/build M=$PWD` works from here too (DKMS does that).
 
+# Recipes source tests/lib/kernels.sh, a bash library.
+SHELL := /bin/bash
+
 # The module is asked for when KVER or KDIR is given (command line or
 # environment), or by make module.
 MODULE_ASKED := $(filter-out undefined,$(origin KVER) $(origin KDIR))
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module user modules-all test-build check demo bench deps clean
+.PHONY: all module user kernels modules-all test-build check demo bench deps clean
 
 all: user
 ifneq ($(MODULE_ASKED),)
@@ -128,10 +140,14 @@ test-build: user
 	$(MAKE) -s -C tests/bin
 	tests/lib/build-module.sh $(KVER) build/$(KVER)
 
+kernels:
+	tests/lib/prepare-kernels.sh
+
 modules-all:
 	@. tests/lib/kernels.sh && for s in $$SUPPORTED_KERNELS; do \
-		k=$$(kernel_release $$s) || { echo "cowwatch: kernel $$s not installed (make deps)" >&2; exit 1; }; \
-		echo "  MODULE  build/$$k/kmod/cowwatch.ko"; \
+		k=$$(kernel_release $$s) && kernel_ready $$s || \
+			{ echo "cowwatch: kernel $$s $$(kernel_not_ready_why $$s)" >&2; exit 1; }; \
+		echo "  MODULE  build/$$k/cowwatch.ko"; \
 		tests/lib/build-module.sh $$k build/$$k || exit 1; \
 	done
 

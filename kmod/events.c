@@ -58,15 +58,26 @@ static atomic_t cw_kicked = ATOMIC_INIT(0);
 static struct irq_work cw_irq_work;
 static struct delayed_work cw_drain_work;
 
+/*
+ * The drain runs unbound. system_dfl_wq is that queue's new name (6.12 and
+ * 7.2 have it, 6.1 does not); 7.2 logs a deprecation at the first use of
+ * system_unbound_wq. kmod/Kbuild looks for it in the kernel's headers.
+ */
+#ifdef CW_HAVE_SYSTEM_DFL_WQ
+#define CW_DRAIN_WQ	system_dfl_wq
+#else
+#define CW_DRAIN_WQ	system_unbound_wq
+#endif
+
 /* Set when a ring is an eighth full: drain now, not after the batching delay. */
 static atomic_t cw_urgent = ATOMIC_INIT(0);
 
 static void cw_irq_work_fn(struct irq_work *w)
 {
 	if (atomic_xchg(&cw_urgent, 0))
-		mod_delayed_work(system_unbound_wq, &cw_drain_work, 0);
+		mod_delayed_work(CW_DRAIN_WQ, &cw_drain_work, 0);
 	else
-		queue_delayed_work(system_unbound_wq, &cw_drain_work, CW_DRAIN_DELAY);
+		queue_delayed_work(CW_DRAIN_WQ, &cw_drain_work, CW_DRAIN_DELAY);
 }
 
 /*

@@ -133,7 +133,8 @@ static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || !pfn_valid(pfn))
 		return CW_OLD_SPECIAL;
 	page = pfn_to_page(pfn);
-	if (PageKsm(page))
+	/* PageKsm() is gone in 7.2; folio_test_ksm() is in 6.1 and later. */
+	if (folio_test_ksm(page_folio(page)))
 		return CW_OLD_KSM;
 	if (PageAnon(page))
 		return CW_OLD_ANON;
@@ -246,8 +247,8 @@ static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 /*
  * hugetlb_wp(): the copy-on-write of a hugetlb page. Its arguments changed
- * in 6.10 (a struct vm_fault) and again in 6.19: kmod/Kbuild defines
- * CW_HUGETLB_WP_* only for the kernel series whose source was checked.
+ * in 6.10 (a struct vm_fault; 6.12's and 7.2's sources agree): kmod/Kbuild
+ * defines CW_HUGETLB_WP_* only for the kernels whose source was checked.
  * The old page: anonymous or hugetlbfs page cache, read under the PTE lock
  * held at entry.
  */
@@ -294,6 +295,41 @@ static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 			      CW_OLD_ANON : CW_OLD_FILE,
 			      flags & FAULT_FLAG_UNSHARE,
 			      vma_kernel_pagesize(vma));
+}
+#endif
+
+/*
+ * do_huge_pmd_wp_page(): a write fault on a huge PMD of an anonymous VMA,
+ * where it maps an anonymous THP or the huge zero page. A THP is reused or
+ * split there (its copies then come through do_wp_page(), 4 KiB at a
+ * time); the huge zero page was split too up to 6.12, but from 6.13 (7.2
+ * included) a write to it puts a new THP in its place
+ * (do_huge_zero_wp_pmd()), never passing do_wp_page(): a "zero" of the PMD
+ * size. Only a huge zero PMD gets an instance (told by its folio not being
+ * anonymous: huge_zero_pfn is not exported), and only a fault that
+ * installed a new huge page is an event: one that fell back to splitting
+ * (6.12 and before, or no free THP) is dropped, as do_wp_page() then sees
+ * each 4 KiB write of the zero page.
+ */
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+#define CW_THP_ZERO 1
+static int cw_thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma = vmf->vma;
+	pmd_t pmd = vmf->orig_pmd;
+	struct cw_entry *e;
+	bool remote;
+
+	if (!cw_watched_count() || !pmd_present(pmd) || !pmd_trans_huge(pmd) ||
+	    folio_test_anon(page_folio(pmd_page(pmd))))
+		return 1;
+	e = cw_fault_entry(vma, &remote);
+	if (!e)
+		return 1;
+	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
+			      vmf->address, CW_OLD_ZERO,
+			      vmf->flags & FAULT_FLAG_UNSHARE, HPAGE_PMD_SIZE);
 }
 #endif
 
@@ -356,6 +392,24 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	cw_event_submit(&in->ev);	/* takes over the entry reference */
 	return 0;
 }
+
+#ifdef CW_THP_ZERO
+/* A huge zero PMD's fault that installed no new huge page: no event. */
+static int cw_thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cw_inst *in = (struct cw_inst *)ri->data;
+	struct cw_bucket *b = cw_bucket_of(in->task);
+
+	if (in->copied)
+		return cw_wp_return(ri, regs);
+	raw_spin_lock(&b->lock);
+	hlist_del(&in->node);
+	raw_spin_unlock(&b->lock);
+	this_cpu_dec(cw_wp_watched);
+	cw_entry_put(in->ev.entry);
+	return 0;
+}
+#endif
 
 /* page_add_new_anon_rmap(page, vma, address) or folio_...(folio, vma, address, flags) */
 static int cw_rmap_pre(struct kprobe *p, struct pt_regs *regs)
@@ -461,6 +515,48 @@ static void cw_huge_exit(void)
 }
 #endif
 
+#ifdef CW_THP_ZERO
+static struct kretprobe cw_thp_probe = {
+	.handler = cw_thp_return,
+	.entry_handler = cw_thp_entry,
+	.data_size = sizeof(struct cw_inst),
+};
+
+static bool cw_thp_on;
+
+/* Optional, like hugetlb: without it huge zero page writes are not seen. */
+static void cw_thp_init(void)
+{
+	int err;
+
+	cw_thp_probe.kp.symbol_name = "do_huge_pmd_wp_page";
+	cw_thp_probe.maxactive = max(maxactive, 1);
+	err = register_kretprobe(&cw_thp_probe);
+	if (err) {
+		pr_notice("huge zero page copies not seen: cannot probe do_huge_pmd_wp_page (%d)\n",
+			  err);
+		return;
+	}
+	cw_thp_on = true;
+}
+
+static void cw_thp_exit(void)
+{
+	if (!cw_thp_on)
+		return;
+	unregister_kretprobe(&cw_thp_probe);
+	cw_thp_on = false;
+}
+#else
+static void cw_thp_init(void)
+{
+}
+
+static void cw_thp_exit(void)
+{
+}
+#endif
+
 static int cw_register_rmap(const char *name)
 {
 	memset(&cw_rmap_probe, 0, sizeof(cw_rmap_probe));
@@ -517,6 +613,7 @@ int cw_probes_init(void)
 	}
 	pr_info("probing %s and %s\n", wp_symbol, cw_rmap_name);
 	cw_huge_init();
+	cw_thp_init();
 	return 0;
 }
 
@@ -529,6 +626,7 @@ int cw_probes_init(void)
  */
 void cw_probes_exit(void)
 {
+	cw_thp_exit();
 	cw_huge_exit();
 	unregister_kretprobe(&cw_wp_probe);
 	unregister_kprobe(&cw_rmap_probe);
@@ -554,6 +652,10 @@ void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
 	*nmissed += (u64)READ_ONCE(cw_huge_probe.nmissed) +
 		    READ_ONCE(cw_huge_probe.kp.nmissed) +
 		    READ_ONCE(cw_huge_rmap_probe.nmissed);
+#endif
+#ifdef CW_THP_ZERO
+	*nmissed += (u64)READ_ONCE(cw_thp_probe.nmissed) +
+		    READ_ONCE(cw_thp_probe.kp.nmissed);
 #endif
 	*rmap_name = cw_rmap_name;
 }

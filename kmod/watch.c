@@ -23,6 +23,9 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/coredump.h>
+#ifdef CW_HAVE_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+#endif
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -218,6 +221,34 @@ static void cw_notify(struct cw_entry *e, unsigned int notice)
 }
 
 /*
+ * Whether @task (whose mm is @mm) may be watched by uid match, as far as
+ * its dumpability goes: dumpable by its owner, or, with @ptrace_cap, the
+ * caller has CAP_SYS_PTRACE in the user namespace of its last exec. Up to
+ * 7.1 both are in the mm (get_dumpable(), mm->user_ns); 7.2 moved them to
+ * task->exec_state, whose accessors are not exported (the struct is
+ * public, RCU protected, never NULL while the task lives). kmod/Kbuild
+ * looks for linux/sched/exec_state.h in the kernel's headers.
+ */
+static bool cw_dumpable(struct task_struct *task, struct mm_struct *mm,
+			bool ptrace_cap)
+{
+#ifdef CW_HAVE_TASK_EXEC_STATE
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = es && (READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER ||
+		    (ptrace_cap && ns_capable(es->user_ns, CAP_SYS_PTRACE)));
+	rcu_read_unlock();
+	return ok;
+#else
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       (ptrace_cap && ns_capable(mm->user_ns, CAP_SYS_PTRACE));
+#endif
+}
+
+/*
  * ptrace_may_access() is not exported to modules. This applies its
  * credential and dumpability rules (PTRACE_MODE_READ_FSCREDS), but not
  * the LSM hook (Yama): CAP_SYS_ADMIN, or the caller's fsuid/fsgid equal to
@@ -246,8 +277,7 @@ static bool cw_may_watch(struct task_struct *task)
 		return false;
 	mm = get_task_mm(task);
 	if (mm) {
-		if (get_dumpable(mm) != SUID_DUMP_USER &&
-		    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+		if (!cw_dumpable(task, mm, true))
 			ok = false;
 		mmput(mm);
 	}
@@ -608,7 +638,7 @@ static void cw_exec_check_creds(struct task_struct *p)
 	int i;
 
 	if (!atomic_read(&cw_nwatched) || !p->mm ||
-	    get_dumpable(p->mm) == SUID_DUMP_USER)
+	    cw_dumpable(p, p->mm, false))
 		return;
 	spin_lock(&cw_watch_lock);
 	e = cw_lookup(p->tgid);

@@ -10,6 +10,8 @@ PACKAGES=(
 	# the supported kernels (images to boot, headers to build against)
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# sid's 7.2: the chroot its module is built in (tests/lib/sid-kernel.sh)
+	mmdebstrap
 	# guest harness
 	qemu-system-x86 busybox-static cpio kmod xz-utils python3 procps
 	# reader unit tests: valgrind; the decoder's fuzzer: clang's libFuzzer

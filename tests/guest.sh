@@ -1,8 +1,10 @@
 #!/bin/bash
 # guest.sh --kernel SERIES [options] TEST...
 #
-# Boots the Debian kernel SERIES (6.1, 6.12) under qemu, loads nothing by
-# itself, and runs each TEST (a bash script in this tree) inside the guest
+# Boots the Debian kernel SERIES (6.1, 6.12, 7.2) under qemu, from
+# build/kernels/KVER/vmlinuz with an initramfs made from its modules tree
+# build/kernels/KVER/modules (prepared by `make kernels` or, when missing,
+# here: see tests/lib/kernels.sh), loads nothing by itself, and runs each TEST (a bash script in this tree) inside the guest
 # with the module and reader built for that kernel at hand:
 #   COWWATCH_KO   the module built for the guest's kernel
 #   COWWATCH_BIN  the reader, user/cowwatch
@@ -82,8 +84,19 @@ fail_all() {
 	exit 1
 }
 
-kver=$(kernel_release "$series") && kernel_ready "$series" ||
-	fail_all "kernel $series is not installed: run tests/deps.sh as root"
+case " $SUPPORTED_KERNELS " in
+*" $series "*) ;;
+*) usage ;;
+esac
+# Not ready: prepare it from what is at hand (sid's 7.2 from its cache if
+# complete, else the chroot is made). make check prepares every kernel first.
+if ! { kver=$(kernel_release "$series") && kernel_ready "$series"; }; then
+	kernel_prepare "$series" --cached >&2
+	kver=$(kernel_release "$series") && kernel_ready "$series" ||
+		fail_all "kernel $series is $(kernel_not_ready_why "$series")"
+fi
+vmlinuz=$KERNELS_DIR/$kver/vmlinuz
+kmodules=$(realpath -e "$KERNELS_DIR/$kver/modules") || fail_all "no $KERNELS_DIR/$kver/modules"
 
 if [ "$build" = 1 ]; then
 	make -s -C "$SRC" KVER="$kver" test-build >&2 || fail_all "build failed for $kver"
@@ -98,8 +111,8 @@ esac
 mkdir -p "$SRC/build/runs"
 initrd="$SRC/build/initramfs-$kver.cpio.gz"
 if [ ! -s "$initrd" ] || [ "$SRC/tests/lib/guest-init" -nt "$initrd" ] ||
-	[ "$SRC/tests/lib/mkinitramfs.sh" -nt "$initrd" ]; then
-	"$SRC/tests/lib/mkinitramfs.sh" "$kver" "$initrd" || fail_all "initramfs build failed"
+	[ "$SRC/tests/lib/mkinitramfs.sh" -nt "$initrd" ] || [ "$kmodules/modules.dep" -nt "$initrd" ]; then
+	"$SRC/tests/lib/mkinitramfs.sh" "$kver" "$initrd" "$kmodules" || fail_all "initramfs build failed"
 fi
 
 test_timeout() {
@@ -126,7 +139,7 @@ boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest
 		-accel tcg -cpu max -smp "$cpus" -m 2048 \
 		-nodefaults -no-reboot -display none -monitor none \
 		-serial "file:$out/console.log" \
-		-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-kernel "$vmlinuz" -initrd "$initrd" \
 		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 sysctl.kernel.hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
@@ -141,6 +154,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		echo "COWWATCH_KVER='$kver'"
 		echo "COWWATCH_SERIES='$series'"
 		echo "COWWATCH_MODULE_DIR='$module_dir'"
+		echo "COWWATCH_KMODULES='$kmodules'"
 	} >"$out/job.env"
 	limit=${qemu_timeout:-$BOOT_ALLOWANCE}
 	: >"$out/job.tests"

@@ -46,7 +46,14 @@
  *               wait for the start line, then exec PROG
  *   idleas UID  become UID (gid too), stay dumpable, print pid= and
  *               sleep until killed (no start line wait)
- * THP is off for the region, so every fault is a 4 KiB one.
+ *   hugezero N  N 2 MiB-aligned huge pages, MADV_HUGEPAGE, each read once
+ *               (the huge zero page is mapped: prints "hugezero=K", the
+ *               huge pages that map it, from /proc/self/pagemap and
+ *               /proc/kpageflags), then after the start line written
+ *               once each; prints "thp=K", those now backed by a new
+ *               anonymous THP (the rest were split into 4 KiB pages)
+ * THP is off for the region but in hugezero, so every other fault is a
+ * 4 KiB one.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -174,6 +181,46 @@ static void wait_merged(long n)
 	exit(1);
 }
 
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_ANON	12
+#define KPF_THP		22
+#define KPF_ZERO_PAGE	24
+
+/* The kpageflags of the page mapped at p, 0 if none. */
+static unsigned long long page_flags(const char *p)
+{
+	unsigned long long ent = 0, flags = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
+
+	if (pm < 0 || kf < 0)
+		die("pagemap/kpageflags");
+	if (pread(pm, &ent, sizeof(ent), (unsigned long)p / 4096 * sizeof(ent)) != sizeof(ent))
+		die("pagemap");
+	if ((ent >> 63) & 1) {
+		unsigned long long pfn = ent & ((1ULL << 55) - 1);
+
+		if (pread(kf, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+			die("kpageflags");
+	}
+	close(pm);
+	close(kf);
+	return flags;
+}
+
+/* How many of the n huge pages at p have all of set and none of clear. */
+static long count_huge(const char *p, long n, unsigned long long set, unsigned long long clear)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++) {
+		unsigned long long f = page_flags(p + i * pg);
+
+		k += (f & set) == set && !(f & clear);
+	}
+	return k;
+}
+
 struct half {
 	char *p;
 	long n, first;
@@ -281,6 +328,17 @@ int main(int argc, char **argv)
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		if (p == MAP_FAILED)
 			die("mmap hugetlb");
+	} else if (!strcmp(mode, "hugezero")) {
+		pg = 2L << 20;
+		p = mmap(NULL, (n + 1) * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		p = (char *)(((unsigned long)p + pg - 1) & ~(pg - 1));
+		if (madvise(p, n * pg, MADV_HUGEPAGE))
+			die("MADV_HUGEPAGE");
+		read_all(p, n);
+		printf("hugezero=%ld\n", count_huge(p, n, 1ULL << KPF_ZERO_PAGE | 1ULL << KPF_THP, 0));
 	} else {
 		p = anon(n);
 	}
@@ -382,6 +440,10 @@ int main(int argc, char **argv)
 		waitpid(child, NULL, 0);
 	} else if (!strcmp(mode, "ksm")) {
 		write_all(p, n, 10);
+	} else if (!strcmp(mode, "hugezero")) {
+		write_all(p, n, 13);
+		printf("thp=%ld\n", count_huge(p, n, 1ULL << KPF_THP | 1ULL << KPF_ANON,
+						 1ULL << KPF_ZERO_PAGE));
 	} else if (!strcmp(mode, "uffdpark")) {
 		uffd_park(p);
 	} else if (!strcmp(mode, "loop")) {

@@ -34,50 +34,68 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$cw" --json -- sh -c '
 expect_eq "$?" 0 "an unprivileged user watches its own command"
 grep -q '"type":"summary"' <<<"$out" || fail "no summary for the unprivileged watch"
 
+# Each watch below waits for the module to watch its process (GET_STATS)
+# before it acts: a victim on a timer, or a signal after a fixed sleep,
+# raced a reader slowed down by a loaded host (the victim was gone before
+# the attach). A reader that misses its end is caught by its timeout (124).
+
 # PID mode ends by itself when the watched process exits.
-sleep 2 &
+wait_watched 0
+sleep 600 &
 victim=$!
-start=$(date +%s)
-out=$(timeout 30 "$cw" --json "$victim")
+timeout 30 "$cw" --json "$victim" >"$RESULT_DIR/exit.json" &
+reader=$!
+wait_watched 1
+kill "$victim"
+wait "$reader"
 expect_eq "$?" 0 "exit status when the watched process exits"
-[ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not notice the exit in time"
-grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," <<<"$out" || fail "no exit record for $victim"
+grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," "$RESULT_DIR/exit.json" || fail "no exit record for $victim"
 
 # A kernel thread has no user memory: one clear line, not a watch of every kthread.
 expect_error 5 '^cowwatch: process 2 \(kthreadd\) is a kernel thread: it has no user memory to watch$' "$cw" 2
 
-# A thread's id (from top -H, say) watches its process, says so, and ends with it.
-python3 -c 'import os, threading, time
-t = threading.Thread(target=time.sleep, args=(3,)); t.start()
-print(t.native_id, flush=True); t.join()' >"$RESULT_DIR/thread.txt" &
+# A thread's id (from top -H, say) watches its process, says so, and ends
+# with it. The thread lives until it reads a line, given once the watch is on.
+wait_watched 0
+rm -f /tmp/thread.go
+mkfifo /tmp/thread.go
+python3 -c 'import sys, threading
+t = threading.Thread(target=sys.stdin.readline); t.start()
+print(t.native_id, flush=True); t.join()' </tmp/thread.go >"$RESULT_DIR/thread.txt" &
 victim=$!
+exec {go}>/tmp/thread.go
 wait_for "$RESULT_DIR/thread.txt" '^[0-9]'
 tid=$(cat "$RESULT_DIR/thread.txt")
 [ "$tid" != "$victim" ] || fail "premise: the thread's id is not the process's"
-start=$(date +%s)
-out=$(timeout 30 "$cw" --json "$tid" 2>"$RESULT_DIR/err")
+timeout 30 "$cw" --json "$tid" >"$RESULT_DIR/thread.json" 2>"$RESULT_DIR/err" &
+reader=$!
+wait_watched 1
+echo >&"$go"
+exec {go}>&-
+wait "$reader"
 expect_eq "$?" 0 "exit status when watching a thread's id"
 expect_eq "$(cat "$RESULT_DIR/err")" "cowwatch: $tid is a thread of process $victim (python3): watching process $victim" \
 	"the notice for a thread's id"
-[ $(($(date +%s) - start)) -lt 10 ] || fail "cowwatch did not end with the thread's process"
-grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," <<<"$out" || fail "no exit record for process $victim"
+grep -qE "\"type\":\"exit\",\"time_ns\":[0-9]+,\"pid\":$victim," "$RESULT_DIR/thread.json" || fail "no exit record for process $victim"
 wait "$victim"
 
 # Ctrl-C (SIGINT) ends the watch with a summary and status 0.
-sleep 60 &
+wait_watched 0
+sleep 600 &
 victim=$!
 timeout 30 "$cw" --json "$victim" >"$RESULT_DIR/int.json" &
 reader=$!
-sleep 1
+wait_watched 1
 kill -INT "$reader"
 wait "$reader"
 expect_eq "$?" 0 "exit status after SIGINT"
 grep -q '"type":"summary"' "$RESULT_DIR/int.json" || fail "no summary after SIGINT"
 
 # The module unloaded under the reader: it says so and exits non-zero.
+wait_watched 0
 timeout 30 "$cw" "$victim" >/dev/null 2>"$RESULT_DIR/gone.err" &
 reader=$!
-sleep 1
+wait_watched 1
 unload_module
 wait "$reader"
 rc=$?

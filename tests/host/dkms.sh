@@ -17,6 +17,10 @@
 #     MOK key; in a guest of that kernel modprobe finds it, it loads and
 #     passes a smoke test (tests/dkms/guest-modprobe.sh). A second
 #     make dkms-install is a no-op.
+#     Sid's 7.2 has no headers on the host: its round trip (4 and 5) runs
+#     inside the sid chroot (tests/lib/sid-kernel.sh run), with sid's dkms,
+#     whose /lib/modules/KVER there is build/kernels/KVER/modules, the
+#     tree the 7.2 guest boots with.
 #  5. make dkms-uninstall leaves no registration, no module under
 #     /lib/modules and no /usr/src/cowwatch-VERSION.
 # DKMS state is the machine's (/var/lib/dkms, /usr/src, /lib/modules): runs
@@ -40,9 +44,34 @@ show() { sed 's/^/    | /' <<<"$1"; }
 registered() { [ -n "$(dkms status -m "$name" -v "$version" 2>/dev/null)" ]; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cowwatch-dkms.XXXXXX")
 
+# on SERIES CMD...: CMD where SERIES' DKMS lives (the host, or the sid chroot).
+on() {
+	local s=$1
+	shift
+	if kernel_from_sid "$s"; then
+		tests/lib/sid-kernel.sh run "$@"
+	else
+		"$@"
+	fi
+}
+# root_of SERIES: the root of SERIES' DKMS (/usr/src, /var/lib/dkms) as the host sees it.
+root_of() {
+	if kernel_from_sid "$1"; then echo "$SRC/build/sid-chroot"; else echo ""; fi
+}
+# modules_of SERIES KVER: SERIES' /lib/modules/KVER as the host sees it.
+modules_of() {
+	if kernel_from_sid "$1"; then echo "$KERNELS_DIR/$2/modules"; else echo "/lib/modules/$2"; fi
+}
+
 cleanup() {
+	local s
 	dkms remove -m "$name" -v "$version" --all >/dev/null 2>&1
 	rm -rf "$usrsrc" "$tmp"
+	for s in $SUPPORTED_KERNELS; do
+		kernel_from_sid "$s" && kernel_ready "$s" || continue
+		on "$s" dkms remove -m "$name" -v "$version" --all >/dev/null 2>&1
+		rm -rf "$(root_of "$s")$usrsrc"
+	done
 }
 [ -n "$version" ] || { echo "not ok: no version (make -s version)"; exit 1; }
 if registered || [ -e "$usrsrc" ]; then
@@ -128,9 +157,10 @@ rm -rf "$usrsrc"
 
 # 4. make dkms-install for each kernel, then the module in a guest.
 for s in $SUPPORTED_KERNELS; do
-	kver=$(kernel_release "$s") && kernel_ready "$s" || { notok "kernel $s not installed"; continue; }
-	if out=$(make --no-print-directory dkms-install KVER="$kver" 2>&1); then
-		ok "[$s] make dkms-install KVER=$kver"
+	kver=$(kernel_release "$s") && kernel_ready "$s" || { notok "kernel $s $(kernel_not_ready_why "$s")"; continue; }
+	root=$(root_of "$s")
+	if out=$(on "$s" make --no-print-directory dkms-install KVER="$kver" 2>&1); then
+		ok "[$s] make dkms-install KVER=$kver${root:+ (in the sid chroot)}"
 	else
 		notok "[$s] make dkms-install KVER=$kver"
 		show "$out"
@@ -140,26 +170,26 @@ for s in $SUPPORTED_KERNELS; do
 		grep -q "^dkms install -m $name -v $version -k $kver\$" <<<"$out" &&
 		ok "[$s] it ran dkms build and install with -k $kver" ||
 		{ notok "[$s] make dkms-install did not run dkms build/install -k $kver"; show "$out"; }
-	status=$(dkms status -m "$name" -v "$version" -k "$kver" 2>/dev/null)
+	status=$(on "$s" dkms status -m "$name" -v "$version" -k "$kver" 2>/dev/null)
 	case "$status" in
 	*"$kver"*": installed"*) ok "[$s] dkms status: $status" ;;
 	*) notok "[$s] dkms status says '$status'" ;;
 	esac
-	ko=$(find "/lib/modules/$kver/updates/dkms" -name "$name.ko*" 2>/dev/null | head -n 1)
+	ko=$(find "$(modules_of "$s" "$kver")/updates/dkms/" -name "$name.ko*" 2>/dev/null | head -n 1)
 	if [ -n "$ko" ]; then
 		expect_version=$(modinfo -F version "$ko")
 		[ "$expect_version" = "$version" ] && ok "[$s] $ko: version $version" ||
 			notok "[$s] $ko: version '$expect_version', not $version"
 		signer=$(modinfo -F signer "$ko")
-		if [ -r /var/lib/dkms/mok.pub ] &&
-			[ "$signer" = "$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -subject -nameopt multiline |
+		if [ -r "$root/var/lib/dkms/mok.pub" ] &&
+			[ "$signer" = "$(openssl x509 -inform DER -in "$root/var/lib/dkms/mok.pub" -noout -subject -nameopt multiline |
 				sed -n 's/^ *commonName *= *//p')" ]; then
-			ok "[$s] signed with DKMS's MOK key (/var/lib/dkms/mok.pub, signer '$signer')"
+			ok "[$s] signed with DKMS's MOK key ($root/var/lib/dkms/mok.pub, signer '$signer')"
 		else
-			notok "[$s] not signed with /var/lib/dkms/mok.pub (signer '$signer')"
+			notok "[$s] not signed with $root/var/lib/dkms/mok.pub (signer '$signer')"
 		fi
 	else
-		notok "[$s] no $name.ko under /lib/modules/$kver/updates/dkms"
+		notok "[$s] no $name.ko under $(modules_of "$s" "$kver")/updates/dkms"
 	fi
 	if out=$(tests/guest.sh --kernel "$s" --no-build tests/dkms/guest-modprobe.sh 2>&1); then
 		ok "[$s] DKMS-installed module in the guest: modprobe, version, smoke test, unload"
@@ -167,7 +197,7 @@ for s in $SUPPORTED_KERNELS; do
 		notok "[$s] DKMS-installed module in the guest"
 		show "$out"
 	fi
-	if out=$(make --no-print-directory dkms-install KVER="$kver" 2>&1) && grep -q "already installed" <<<"$out"; then
+	if out=$(on "$s" make --no-print-directory dkms-install KVER="$kver" 2>&1) && grep -q "already installed" <<<"$out"; then
 		ok "[$s] make dkms-install again: already installed, nothing done"
 	else
 		notok "[$s] a second make dkms-install"
@@ -175,6 +205,24 @@ for s in $SUPPORTED_KERNELS; do
 	fi
 done
 
+# 5. make dkms-uninstall leaves nothing, on the host and in the sid chroot.
+for s in $SUPPORTED_KERNELS; do
+	kernel_from_sid "$s" || continue
+	kver=$(kernel_release "$s") && kernel_ready "$s" || continue
+	root=$(root_of "$s")
+	if ! out=$(on "$s" make --no-print-directory dkms-uninstall 2>&1); then
+		notok "[$s] make dkms-uninstall failed (in the sid chroot)"
+		show "$out"
+	fi
+	grep -q -- "^dkms remove -m $name -v $version --all\$" <<<"$out" ||
+		notok "[$s] make dkms-uninstall did not run dkms remove --all (in the sid chroot)"
+	left=$(find "$(modules_of "$s" "$kver")/" -path '*/updates/dkms/*' -name "$name.ko*" 2>/dev/null)
+	if [ -z "$left" ] && [ -z "$(on "$s" dkms status -m "$name" 2>/dev/null)" ] && [ ! -e "$root$usrsrc" ]; then
+		ok "[$s] make dkms-uninstall (in the sid chroot) leaves no module, no registration and no $usrsrc"
+	else
+		notok "[$s] left behind after make dkms-uninstall in the sid chroot: $left $(ls -d "$root$usrsrc" 2>/dev/null)"
+	fi
+done
 # 5. make dkms-uninstall leaves nothing.
 if ! out=$(make --no-print-directory dkms-uninstall 2>&1); then
 	notok "make dkms-uninstall failed"

@@ -57,3 +57,17 @@ unload_module() {
 	rmmod cowwatch || fail "rmmod cowwatch failed"
 	! module_loaded || fail "cowwatch still in /proc/modules after rmmod"
 }
+
+# wait_watched N [TENTHS]: until the module watches N processes (GET_STATS,
+# through tests/bin/cwread), i.e. a reader started in the background has
+# attached; fails after TENTHS tenths of a second (default 300).
+wait_watched() {
+	local i n=''
+	for ((i = 0; i < ${2:-300}; i++)); do
+		n=$("$COWWATCH_SRC/tests/bin/cwread" stats 2>/dev/null |
+			sed -n 's/.* watched=\([0-9]*\) .*/\1/p')
+		[ "$n" = "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for $1 watched processes (GET_STATS says '$n')"
+}
