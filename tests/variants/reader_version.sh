@@ -12,5 +12,8 @@ set -e
 cat "$RESULT_DIR/err"
 expect_eq "$rc" 4 "exit status against a module of another protocol"
 expect_eq "$(wc -l <"$RESULT_DIR/err")" 1 "lines on stderr"
-grep -q "speaks protocol 99, this cowwatch speaks 1" "$RESULT_DIR/err" || fail "the error names no versions"
+ours=$(sed -n 's/^#define COWWATCH_GENL_VERSION[[:space:]]*\([0-9]*\)$/\1/p' "$COWWATCH_SRC/kmod/uapi/cowwatch.h")
+[ -n "$ours" ] || fail "no COWWATCH_GENL_VERSION in the uapi header"
+grep -q "speaks protocol 99, this cowwatch speaks $ours:" "$RESULT_DIR/err" ||
+	fail "the error names no versions (expected 99 and $ours)"
 unload_module
