@@ -14,12 +14,9 @@ tree_pid=$TREE_PID
 
 "$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$tree_pid" &
 reader=$!
-# Attached once the module watches the parent and all its workers.
-for _ in $(seq 600); do
-	[ "$(ps -o comm= --ppid "$tree_pid" | grep -c '^cowtree')" = $workers ] && break
-	sleep 0.1
-done
-sleep 3
+# Attached once the module watches the parent and all its workers (a fixed
+# wait after the workers were forked raced the attach on a loaded host).
+wait_watched $((workers + 1)) 1200
 release_tree
 hwm=0
 while kill -0 "$reader" 2>/dev/null; do
