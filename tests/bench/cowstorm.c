@@ -28,6 +28,9 @@
  * handlers included; not the reader's, not the drain work's). Output:
  *   variant=copy|reuse mib=M workers=W pages=P faults=W*P elapsed_ns=E
  *   ns_per_fault=E/(W*P) cpu_ns_per_fault=(sum of the workers' CPU)/(W*P)
+ *   pids=PID,... regions=ADDR,...
+ * (each worker's pid and the start of the region it wrote, in hex: lets a
+ * tracer's output be told apart by storm).
  * With W workers on 2 CPUs the writes run in parallel: ns_per_fault is
  * elapsed time divided by all faults, not the cost of one fault.
  * --hold: print "held pid=PID" once forked and wait for a line on standard
@@ -87,7 +90,8 @@ __attribute__((noinline)) static void storm_write(volatile char *p, long pages, 
 }
 
 static void worker(int index, int reuse, char *region, size_t len, long page,
-		   int ready_fd, int go_fd, volatile uint64_t *end, volatile uint64_t *cpu)
+		   int ready_fd, int go_fd, volatile uint64_t *end, volatile uint64_t *cpu,
+		   volatile uint64_t *where)
 {
 	uint64_t cpu0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -108,6 +112,7 @@ static void worker(int index, int reuse, char *region, size_t len, long page,
 		if (waitpid(c, NULL, 0) != c)
 			_exit(3);
 	}
+	where[index] = (uint64_t)(uintptr_t)region;
 	if (write(ready_fd, &byte, 1) != 1)
 		_exit(4);
 	/* Released when the parent closes the other end. */
@@ -176,7 +181,8 @@ int main(int argc, char **argv)
 		if (pids[i] == 0) {
 			close(ready[0]);
 			close(go[1]);
-			worker(i, reuse, region, len, page, ready[1], go[0], end, end + MAX_WORKERS);
+			worker(i, reuse, region, len, page, ready[1], go[0], end, end + MAX_WORKERS,
+			       end + 2 * MAX_WORKERS);
 		}
 	}
 	close(ready[1]);
@@ -206,10 +212,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cowstorm: a worker failed\n");
 		return 1;
 	}
-	printf("variant=%s mib=%ld workers=%d pages=%ld faults=%ld elapsed_ns=%llu ns_per_fault=%.1f cpu_ns_per_fault=%.1f\n",
+	printf("variant=%s mib=%ld workers=%d pages=%ld faults=%ld elapsed_ns=%llu ns_per_fault=%.1f cpu_ns_per_fault=%.1f",
 	       reuse ? "reuse" : "copy", mib, workers, pages, pages * workers,
 	       (unsigned long long)(last - start),
 	       (double)(last - start) / (double)(pages * workers),
 	       (double)cpu_total / (double)(pages * workers));
+	for (int i = 0; i < workers; i++)
+		printf("%s%d", i ? "," : " pids=", (int)pids[i]);
+	for (int i = 0; i < workers; i++)
+		printf("%s%llx", i ? "," : " regions=", (unsigned long long)end[2 * MAX_WORKERS + i]);
+	printf("\n");
 	return 0;
 }
