@@ -140,6 +140,12 @@ record() {
 	echo "run clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS round=$round mode=$mode $line $*" >>"$RAW"
 }
 
+# skip MODE WHY: MODE could not run in this round (the table says so).
+skip() {
+	echo "skip: $1: $2" >&2
+	echo "skip clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS round=$round mode=$1 why=${2// /_}" >>"$RAW"
+}
+
 time_fields() { # time_fields FILE: GNU time's "cpu_ms= rss_kb=" from FILE
 	awk '/^bench-time / { printf "tool_cpu_ms=%d tool_rss_kb=%d", ($2 + $3) * 1000, $4 }' "$1"
 }
@@ -254,7 +260,12 @@ run_bpftrace() { # run_bpftrace MODE ROUND PROGRAM: the round's storms under one
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	grep -q '^Attaching' "$TMP/bt.out" || fail "bpftrace did not attach: $(cat "$TMP/bt.out")"
+	if ! grep -q '^Attaching' "$TMP/bt.out"; then
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		skip "$mode" "bpftrace did not attach: $(tr '\n' ' ' <"$TMP/bt.out" | cut -c1-300)"
+		return
+	fi
 	sleep 1 # "Attaching" is printed before the probe is live
 	bash "$TMP/storms.sh" >"$TMP/storms.out" || fail "storms under $mode failed"
 	# The time process's child is bpftrace: signal it, not GNU time.
@@ -271,10 +282,12 @@ run_bpftrace() { # run_bpftrace MODE ROUND PROGRAM: the round's storms under one
 run_perf() { # run_perf ROUND: perf trace --pf=min over the round's storms
 	local round=$1 counted lost
 	storms_script >"$TMP/storms.sh"
-	$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
+	if ! $TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 		"$PERF" trace --no-syscalls --pf=min -o "$TMP/trace.out" -- \
-		bash "$TMP/storms.sh" >"$TMP/storms.out" 2>"$TMP/perf.err" ||
-		fail "perf trace failed: $(cat "$TMP/perf.err")"
+		bash "$TMP/storms.sh" >"$TMP/storms.out" 2>"$TMP/perf.err"; then
+		skip perf "perf trace failed: $(tr '\n' ' ' <"$TMP/perf.err" | cut -c1-300)"
+		return
+	fi
 	counted=$(grep -c ' minfault ' "$TMP/trace.out")
 	lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$TMP/trace.out" "$TMP/perf.err" |
 		awk '{ t += $1 } END { print t + 0 }')
@@ -313,7 +326,7 @@ verify_storms() {
 # unwatched while cowwatch watches 0, 1 (a sleeper) or 1001 processes (a
 # held tree of 1000 workers and their parent).
 filter_bench() {
-	local round n0 t0 t1 reader line sleeper i hold tree target
+	local round n0 t0 t1 reader line sleeper hold tree target
 	load_module
 	hold=$TMP/hold
 	rm -f "$hold"
@@ -335,7 +348,7 @@ filter_bench() {
 			t0=$(date +%s%N)
 			"$COWWATCH_BIN" --json -o /dev/null "$target" 2>"$TMP/attach.err" &
 			reader=$!
-			for i in $(seq 3000); do
+			for _ in $(seq 3000); do
 				[ "$(stat_field watched)" -ge "$n0" ] && break
 				sleep 0.02
 			done

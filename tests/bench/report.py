@@ -311,7 +311,7 @@ def target_lines(tgts):
     return lines
 
 
-def table(results, tgts, verify, infos, startup=()):
+def table(results, tgts, verify, infos, startup=(), skipped=()):
     lines = ["cowwatch benchmark: qemu TCG guests (software emulation: only the ratios mean anything)", ""]
     ic = icount_table(results, infos)
     if ic:
@@ -329,6 +329,16 @@ def table(results, tgts, verify, infos, startup=()):
             lines.append("%-6s %-5s %4d %-12s %10.0f %6.1f%% %6s %10s" % (
                 r["clock"], r["kernel"], r["cpus"], r["mode"][7:], r["ns_per_fault_median"],
                 r["spread_pct"], fmt(r["ratio"], "%.3f"), fmt(r.get("attach_ms_median"), "%.0f")))
+    skips = {}
+    for sk in skipped:
+        key = (sk.get("clock", "wall"), sk["kernel"], sk["cpus"], sk["mode"])
+        skips.setdefault(key, []).append(sk)
+    if skips:
+        lines.append("")
+        lines.append("not measured (rounds in which a mode could not run):")
+        for (cl, k, c, m), sks in sorted(skips.items()):
+            lines.append("  %-6s %s %s CPUs %s: %d round(s): %s" % (cl, k, c, m, len(sks),
+                                                                  sks[0].get("why", "?").replace("_", " ")))
     if startup:
         lines.append("")
         lines.append("cowwatch's own start-up and exit (cowwatch [ARGS] -- /bin/true), CPU ms:")
@@ -377,7 +387,8 @@ def main(argv):
         sys.stderr.write("report.py: no runs in %s\n" % " ".join(argv[2:]))
         return 1
     tgts = targets(results)
-    lines = table(results, tgts, verify, infos, startup)
+    skipped = [{k: v for k, v in r.items() if k != "type"} for r in recs if r["type"] == "skip"]
+    lines = table(results, tgts, verify, infos, startup, skipped)
     missed = [t for t in tgts if not t["met"]]
     lines.append("")
     if tgts:
@@ -393,6 +404,7 @@ def main(argv):
         "targets": tgts,
         "verify": verify,
         "startup": startup,
+        "skipped": skipped,
         "boots": [{k: v for k, v in i.items() if k != "type"} for i in infos],
     }
     with open(argv[1], "w") as f:

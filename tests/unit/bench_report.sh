@@ -56,6 +56,7 @@ run() {
 				generated=2048 delivered=$((1000 + r)) round_lost=$((2000 + r)) lost_scope=round
 		done
 	done
+	echo "skip clock=icount kernel=6.1 cpus=1 round=2 mode=perf why=perf_trace_failed:_no_BTF"
 } >"$tmp/raw"
 
 out=$(python3 "$SRC/tests/bench/report.py" "$tmp/b.json" "$tmp/raw")
@@ -105,6 +106,8 @@ check "watch-summary 1.04 below bpftrace 1.06: MET" \
 	grep -q '^  MET    6\.1   watch-summary <= 1\.05x and below bpftrace: copy W=1 1\.040 vs bpftrace 1\.060; reuse W=1 1\.040 vs bpftrace 1\.060$' <<<"$out"
 check "watch-events 1.2 with 7 lost on reuse: MISSED" \
 	grep -q '^  MISSED 6\.1   watch-events <= 1\.25x, 0 lost, below bpftrace-stream: copy W=1 1\.200 vs bpftrace-stream 1\.500, lost 0; reuse W=1 1\.200 vs bpftrace-stream 1\.500, lost 7$' <<<"$out"
+check "a mode that could not run is listed, not dropped silently" \
+	grep -q '^  icount 6\.1 1 CPUs perf: 1 round(s): perf trace failed: no BTF$' <<<"$out"
 check "JSON targets: per kernel, met flags" \
 	[ "$(q '[(t["kernel"], t["met"]) for t in d["targets"]]')" = "[('6.1', False), ('6.1', True), ('6.1', False)]" ]
 [ "$fails" = 0 ]
