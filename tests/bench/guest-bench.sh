@@ -13,6 +13,10 @@
 #                      below)
 #   BENCH_FILTER=1     also the watched-set and attach measurements,
 #                      BENCH_FILTER_RUNS of them
+#   BENCH_SETTLE_MS    cowstorm --settle: idle time between the storm's
+#                      preparation and its timed writes (default 100)
+#   BENCH_PCP_FRACTION vm.percpu_pagelist_high_fraction for the boot
+#                      (default 1024, see below; 0: the kernel's default)
 #
 # A round runs every mode once, in this order, each over the storms (copy
 # and reuse, each worker count):
@@ -55,6 +59,7 @@ set +e
 trap - ERR
 
 BENCH_CLOCK=wall BENCH_MIB=16 BENCH_WORKERS=2 BENCH_RUNS=7 BENCH_FILTER=0 BENCH_FILTER_RUNS=3
+BENCH_SETTLE_MS=100 BENCH_PCP_FRACTION=1024
 BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread bpftrace bpftrace-stream perf"
 params=$COWWATCH_SRC/build/bench/params.env
 # shellcheck disable=SC1090
@@ -93,7 +98,25 @@ for v in copy reuse; do
 	for w in $BENCH_WORKERS; do STORMS+=("$v $w"); done
 done
 storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
-	if [ "${1% *}" = reuse ]; then echo "--reuse $BENCH_MIB ${1#* }"; else echo "$BENCH_MIB ${1#* }"; fi
+	local a="--settle $BENCH_SETTLE_MS"
+	[ "${1% *}" = reuse ] && a+=" --reuse"
+	echo "$a $BENCH_MIB ${1#* }"
+}
+
+# The page allocator's per-CPU free lists: with one CPU the kernel lets
+# them hold the zone's low watermark (some 14000 pages of 2 GiB), more than
+# a storm allocates, so whether a storm's pages come from them or are
+# refilled from the buddy lists (some 200 instructions per page more)
+# depends on what ran before it (and on 6.12 on the time since: the limit
+# decays). A fixed, small limit, as a server's many CPUs each get, makes
+# every storm refill the same way.
+if [ "$BENCH_PCP_FRACTION" != 0 ]; then
+	sysctl -q -w vm.percpu_pagelist_high_fraction="$BENCH_PCP_FRACTION" ||
+		fail "cannot set vm.percpu_pagelist_high_fraction"
+fi
+pcp_high() { # the per-CPU list limit of the largest zone, CPU 0
+	awk '/^Node.*zone/ { z = $4 } /present/ { p[z] = $2 } /^ +high:/ && !(z in h) { h[z] = $2 }
+		END { for (z in p) if (p[z] > best) { best = p[z]; v = h[z] } print v + 0 }' /proc/zoneinfo
 }
 
 want() { # want MODE: true if MODE is to run
@@ -340,7 +363,7 @@ filter_bench() {
 	sleep 1000 &
 	sleeper=$!
 	for round in $(seq "$BENCH_FILTER_RUNS"); do
-		line=$("$STORM" "$BENCH_MIB" 1)
+		line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
 		record filter-0 "$round" "$line" watched=0
 		for n0 in 1 1001; do
 			target=$sleeper
@@ -354,7 +377,7 @@ filter_bench() {
 			done
 			t1=$(date +%s%N)
 			[ "$(stat_field watched)" -ge "$n0" ] || fail "cowwatch attached to $(stat_field watched) of $n0"
-			line=$("$STORM" "$BENCH_MIB" 1)
+			line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
 			record "filter-$n0" "$round" "$line" watched="$n0" attach_ms=$(((t1 - t0) / 1000000))
 			kill -INT "$reader"
 			wait "$reader"
@@ -373,7 +396,7 @@ filter_bench() {
 }
 
 echo "kernel $COWWATCH_KVER, clock $BENCH_CLOCK, $CPUS CPUs, storm $BENCH_MIB MiB x ${BENCH_WORKERS// /,} workers, $BENCH_RUNS rounds"
-echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
+echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS settle_ms=$BENCH_SETTLE_MS pcp_fraction=$BENCH_PCP_FRACTION pcp_high=$(pcp_high) thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled) perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
 verify_storms
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"
