@@ -19,7 +19,10 @@
 #                     sid upload is picked up; see tests/lib/sid-kernel.sh)
 #   make demo         installs what is missing, then shows cowwatch in a guest
 #   make bench        installs what is missing, then benchmarks the CoW fault
-#                     cost with and without cowwatch (tests/bench/run.sh)
+#                     cost with and without cowwatch (tests/bench/run.sh):
+#                     per kernel one 1-vCPU guest under qemu's instruction
+#                     counter (the headline table and its targets) and
+#                     wall-clock MTTCG guests (a second table)
 #   make modules-all  the module for every supported kernel (after make
 #                     kernels), as build/KVER/cowwatch.ko
 #   make install      the reader and its man page into $(DESTDIR)$(PREFIX)

@@ -26,6 +26,17 @@
 #                       the tests' own limits)
 #   --cpus N            guest CPUs (qemu -smp N, default 2; the benchmark
 #                       also boots with 1)
+#   --icount            count instructions instead of keeping time (for the
+#                       benchmark, with --cpus 1): qemu -accel tcg,thread=single
+#                       -icount shift=0,sleep=off, so guest time advances one
+#                       nanosecond per guest instruction executed, whatever the
+#                       host does; an idle vCPU jumps to its next timer at once
+#                       (sleep=off), so a sleep costs no instructions. Guest
+#                       timeouts are then in instructions: one guest second is
+#                       1e9 of them, which a single-threaded TCG vCPU takes
+#                       several host seconds to run, so the default hard limit
+#                       for the boot is ICOUNT_WALL_FACTOR (8) times the usual
+#                       one
 # A test sets its own time limit (default 120 s) with a line
 # "# guest-timeout: SECONDS".
 set -uo pipefail
@@ -34,15 +45,16 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/tests/lib/kernels.sh"
 
 BOOT_ALLOWANCE=90
+ICOUNT_WALL_FACTOR=8
 DEFAULT_TEST_TIMEOUT=120
 SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
 
 usage() {
-	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] TEST..." >&2
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] [--icount] TEST..." >&2
 	exit 2
 }
 
-series='' cpus=2 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
+series='' cpus=2 icount=0 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=${2-}; shift 2 || usage ;;
@@ -53,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--module-dir) module_dir=${2-}; shift 2 || usage ;;
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
 	--cpus) cpus=${2-}; shift 2 || usage ;;
+	--icount) icount=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -133,10 +146,16 @@ show_splat() { # show_splat TEXT: the first splat with some context
 	grep -E -m1 -B3 -A25 "$SPLAT_RE" <<<"$1" | sed 's/^/    | /'
 }
 
+# The accelerator: MTTCG (one host thread per vCPU, guest time is host
+# time), or with --icount one thread for all vCPUs and the instruction
+# counter as the guest's clock.
+accel=(-accel tcg)
+[ "$icount" = 1 ] && accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off")
+
 boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest
 	local out=$1 limit=$2
 	timeout -k 10 "$limit" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp "$cpus" -m 2048 \
+		"${accel[@]}" -cpu max -smp "$cpus" -m 2048 \
 		-nodefaults -no-reboot -display none -monitor none \
 		-serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
@@ -163,6 +182,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		echo "$i $(test_timeout "$t") $t" >>"$out/job.tests"
 		[ -n "$qemu_timeout" ] || limit=$((limit + $(test_timeout "$t") + 10))
 	done
+	[ -z "$qemu_timeout" ] && [ "$icount" = 1 ] && limit=$((limit * ICOUNT_WALL_FACTOR))
 
 	follower=''
 	if [ "$follow_output" = 1 ]; then

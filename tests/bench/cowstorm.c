@@ -2,7 +2,7 @@
 /*
  * cowstorm: a copy-on-write fault storm of known size, timed.
  *
- *   cowstorm [--reuse] [--hold] MIB WORKERS
+ *   cowstorm [--reuse] [--hold] [--settle MS] MIB WORKERS
  *
  * copy (default): the parent maps MIB MiB of private anonymous memory (THP
  * off), writes every page, forks WORKERS workers; each worker writes one
@@ -23,15 +23,27 @@
  * (CLOCK_MONOTONIC) and releases them all at once; each worker notes the
  * time right after its last write in a shared page. elapsed = last
  * worker's end - start: only the faulting writes, not the fork, not the
- * workers' exit. Each worker also measures its own CPU time over its writes
+ * workers' exit. A worker that is done reports so and waits, without
+ * running, until every worker is done: the first one's exit (unmapping
+ * its pages) must not run inside the others' timed writes, which on one
+ * CPU it would, by as much as the scheduler happens to let it. Each worker also measures its own CPU time over its writes
  * (CLOCK_THREAD_CPUTIME_ID: the fault handling in its context, probe
  * handlers included; not the reader's, not the drain work's). Output:
  *   variant=copy|reuse mib=M workers=W pages=P faults=W*P elapsed_ns=E
  *   ns_per_fault=E/(W*P) cpu_ns_per_fault=(sum of the workers' CPU)/(W*P)
+ *   pids=PID,... regions=ADDR,...
+ * (each worker's pid and the start of the region it wrote, in hex: lets a
+ * tracer's output be told apart by storm).
  * With W workers on 2 CPUs the writes run in parallel: ns_per_fault is
  * elapsed time divided by all faults, not the cost of one fault.
  * --hold: print "held pid=PID" once forked and wait for a line on standard
  * input before preparing (lets a test attach to the tree first).
+ * --settle MS: once every worker is ready, sleep MS milliseconds before
+ * starting the clock and releasing them, so that what the preparation left
+ * to do (RCU grace periods and callbacks after the fork and the exit of the
+ * reuse workers' children, deferred frees of the last storm) is done before
+ * the timed writes, not during them. Under qemu's instruction counter an
+ * idle sleep costs no instructions (and almost no host time).
  */
 #include <errno.h>
 #include <sched.h>
@@ -87,7 +99,8 @@ __attribute__((noinline)) static void storm_write(volatile char *p, long pages, 
 }
 
 static void worker(int index, int reuse, char *region, size_t len, long page,
-		   int ready_fd, int go_fd, volatile uint64_t *end, volatile uint64_t *cpu)
+		   int ready_fd, int go_fd, int leave_fd, volatile uint64_t *end,
+		   volatile uint64_t *cpu, volatile uint64_t *where)
 {
 	uint64_t cpu0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -108,6 +121,7 @@ static void worker(int index, int reuse, char *region, size_t len, long page,
 		if (waitpid(c, NULL, 0) != c)
 			_exit(3);
 	}
+	where[index] = (uint64_t)(uintptr_t)region;
 	if (write(ready_fd, &byte, 1) != 1)
 		_exit(4);
 	/* Released when the parent closes the other end. */
@@ -117,12 +131,19 @@ static void worker(int index, int reuse, char *region, size_t len, long page,
 	storm_write(region, (long)(len / (size_t)page), page);
 	end[index] = now_ns();
 	cpu[index] = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	/* Done; exit once every worker is (the parent closes @leave_fd's end). */
+	if (write(ready_fd, &byte, 1) != 1)
+		_exit(4);
+	close(ready_fd);	/* the parent sees EOF if a worker died instead */
+	if (read(leave_fd, &byte, 1) < 0)
+		_exit(4);
 	_exit(0);
 }
 
 int main(int argc, char **argv)
 {
-	int reuse = 0, hold = 0, workers, ready[2], go[2], failed = 0;
+	int reuse = 0, hold = 0, workers, ready[2], go[2], leave[2], failed = 0;
+	long settle_ms = 0;
 	pid_t pids[MAX_WORKERS];
 	volatile uint64_t *end;
 	uint64_t start, last = 0, cpu_total = 0;
@@ -135,26 +156,31 @@ int main(int argc, char **argv)
 			reuse = 1;
 		else if (!strcmp(argv[1], "--hold"))
 			hold = 1;
-		else
+		else if (!strcmp(argv[1], "--settle") && argc > 2) {
+			settle_ms = strtol(argv[2], NULL, 10);
+			argv++;
+			argc--;
+		} else
 			break;
 		argv++;
 		argc--;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: cowstorm [--reuse] [--hold] MIB WORKERS\n");
+		fprintf(stderr, "usage: cowstorm [--reuse] [--hold] [--settle MS] MIB WORKERS\n");
 		return 2;
 	}
 	mib = strtol(argv[1], NULL, 10);
 	workers = (int)strtol(argv[2], NULL, 10);
-	if (mib < 1 || mib > 4096 || workers < 1 || workers > MAX_WORKERS) {
-		fprintf(stderr, "cowstorm: MIB 1..4096, WORKERS 1..%d\n", MAX_WORKERS);
+	if (mib < 1 || mib > 4096 || workers < 1 || workers > MAX_WORKERS ||
+	    settle_ms < 0 || settle_ms > 10000) {
+		fprintf(stderr, "cowstorm: MIB 1..4096, WORKERS 1..%d, MS 0..10000\n", MAX_WORKERS);
 		return 2;
 	}
 	page = sysconf(_SC_PAGESIZE);
 	len = (size_t)mib << 20;
 	pages = (long)(len / (size_t)page);
 	end = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (end == MAP_FAILED || pipe(ready) || pipe(go))
+	if (end == MAP_FAILED || pipe(ready) || pipe(go) || pipe(leave))
 		return 1;
 	if (!reuse) {
 		region = map_filled(len, page);
@@ -176,11 +202,14 @@ int main(int argc, char **argv)
 		if (pids[i] == 0) {
 			close(ready[0]);
 			close(go[1]);
-			worker(i, reuse, region, len, page, ready[1], go[0], end, end + MAX_WORKERS);
+			close(leave[1]);
+			worker(i, reuse, region, len, page, ready[1], go[0], leave[0], end,
+			       end + MAX_WORKERS, end + 2 * MAX_WORKERS);
 		}
 	}
 	close(ready[1]);
 	close(go[0]);
+	close(leave[0]);
 	for (int i = 0; i < workers; i++) {
 		char byte;
 
@@ -190,8 +219,21 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (settle_ms) {
+		struct timespec ts = { settle_ms / 1000, (settle_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	start = now_ns();
 	close(go[1]);		/* every worker reads EOF and writes */
+	for (int i = 0; i < workers && !failed; i++) {
+		char byte;
+
+		if (read(ready[0], &byte, 1) != 1)
+			failed = 1;
+	}
+	close(leave[1]);	/* all done (or one failed): every worker exits */
 	for (int i = 0; i < workers; i++) {
 		int status;
 
@@ -206,10 +248,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cowstorm: a worker failed\n");
 		return 1;
 	}
-	printf("variant=%s mib=%ld workers=%d pages=%ld faults=%ld elapsed_ns=%llu ns_per_fault=%.1f cpu_ns_per_fault=%.1f\n",
+	printf("variant=%s mib=%ld workers=%d pages=%ld faults=%ld elapsed_ns=%llu ns_per_fault=%.1f cpu_ns_per_fault=%.1f",
 	       reuse ? "reuse" : "copy", mib, workers, pages, pages * workers,
 	       (unsigned long long)(last - start),
 	       (double)(last - start) / (double)(pages * workers),
 	       (double)cpu_total / (double)(pages * workers));
+	for (int i = 0; i < workers; i++)
+		printf("%s%d", i ? "," : " pids=", (int)pids[i]);
+	for (int i = 0; i < workers; i++)
+		printf("%s%llx", i ? "," : " regions=", (unsigned long long)end[2 * MAX_WORKERS + i]);
+	printf("\n");
 	return 0;
 }

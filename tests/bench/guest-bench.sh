@@ -1,51 +1,86 @@
 #!/bin/bash
 # The benchmark's guest side (run by tests/bench/run.sh through
-# tests/guest.sh, one boot per kernel and CPU count). Writes raw records,
-# one line each, to $RESULT_DIR/bench.raw; tests/bench/report.py makes the
-# table. Parameters come from $COWWATCH_SRC/build/bench/params.env
-# (BENCH_MIB, BENCH_RUNS, BENCH_FILTER=1 for the watched-set and attach
-# measurements, BENCH_FILTER_RUNS of them).
+# tests/guest.sh, one boot per kernel and clock). Writes raw records, one
+# line each, to $RESULT_DIR/bench.raw; tests/bench/report.py makes the
+# tables. Parameters come from $COWWATCH_SRC/build/bench/params.env:
+#   BENCH_CLOCK        icount (the boot runs under qemu -icount: guest time
+#                      is instructions executed) or wall (MTTCG, host time);
+#                      only labels the records, the boot decides the clock
+#   BENCH_MIB          storm size per worker (MiB)
+#   BENCH_WORKERS      worker counts, e.g. "2" or "1 2"
+#   BENCH_RUNS         rounds
+#   BENCH_MODES        the modes to run (default: all of them, in the order
+#                      below)
+#   BENCH_FILTER=1     also the watched-set and attach measurements,
+#                      BENCH_FILTER_RUNS of them
+#   BENCH_SETTLE_MS    cowstorm --settle: idle time between the storm's
+#                      preparation and its timed writes (default 100)
+#   BENCH_PCP_FRACTION vm.percpu_pagelist_high_fraction for the boot
+#                      (default 1024, see below; 0: the kernel's default)
 #
-# A round runs every mode once, in this order each over the four storms
-# (copy and reuse, 1 and 2 workers):
-#   baseline       module not loaded
-#   loaded         insmod; module loaded, nothing watched
-#   watch-events   cowwatch --json --events -- cowstorm ... >/dev/null
-#   watch-summary  cowwatch -- cowstorm ... >/dev/null
-#                  rmmod
-#   bpftrace       bpftrace -e 'kprobe:do_wp_page { @[tid] = count(); }'
-#                  running over the round's four storms
-#   watch-cwread   diagnostic: the minimal test reader tests/bin/cwread
-#                  instead of cowwatch (the module's share of the cost)
-#   perf           perf trace --pf=min over the four storms (every minor
-#                  fault delivered and printed; perf record takes 20 s
-#                  of TCG time just to start)
+# A round runs every mode once, in this order, each over the storms (copy
+# and reuse, each worker count):
+#   baseline         module not loaded
+#   kprobe-floor     tests/bench/kprobe-floor: one kprobe on do_wp_page
+#                    that increments a per-CPU counter (the floor of any
+#                    kprobe design); insmod before, rmmod after
+#   loaded           insmod cowwatch; loaded, nothing watched
+#   watch-summary    cowwatch -o /dev/null -- cowstorm ...
+#   watch-events     cowwatch --json --events -o FILE -- cowstorm ...
+#                    (FILE in tmpfs; delivered = its event records)
+#   watch-cwread     diagnostic: the minimal test reader tests/bin/cwread
+#                    instead of cowwatch (the module's share of the cost)
+#                    rmmod cowwatch
+#   bpftrace         bpftrace -e 'kprobe:do_wp_page { @[tid] = count(); }'
+#                    running over the round's storms
+#   bpftrace-stream  bpftrace -e 'kprobe:do_wp_page { printf("%d %d %lx\n",
+#                    pid, tid, ((struct vm_fault *)arg0)->address); }' over
+#                    the round's storms (delivered: its lines, lost: its
+#                    "Lost N events")
+#   perf             perf trace --pf=min over the round's storms (every
+#                    minor fault delivered and printed)
 # Probes are only registered or unregistered (insmod, rmmod, bpftrace
 # start and stop) while no storm runs: qemu MTTCG crashes the guest when
 # an ftrace site is patched while another vCPU runs the function.
-# guest-timeout: 900
+#
+# Under icount (qemu -icount shift=0,sleep=off) every guest clock counts
+# instructions, and an idle vCPU jumps to its next timer at once: waiting
+# for the host (the 9p share) costs guest time in jumps, not instructions.
+# So nothing in a timed window waits for the host: the storm program and
+# every file the tools write are in tmpfs, and what the tools read from the
+# share (their binaries, libraries) is read once before the first round
+# (verify_storms). The polling loops below count guest seconds; a storm is
+# well under one, bpftrace's start a few.
+# guest-timeout: 7200
 # shellcheck disable=SC2119 # load_module takes insmod's options, none here
 set -uo pipefail
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 set +e
 trap - ERR
 
-BENCH_MIB=6 BENCH_RUNS=5 BENCH_FILTER=1 BENCH_FILTER_RUNS=3
+BENCH_CLOCK=wall BENCH_MIB=16 BENCH_WORKERS=2 BENCH_RUNS=7 BENCH_FILTER=0 BENCH_FILTER_RUNS=3
+BENCH_SETTLE_MS=100 BENCH_PCP_FRACTION=1024
+BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread bpftrace bpftrace-stream perf"
 params=$COWWATCH_SRC/build/bench/params.env
 # shellcheck disable=SC1090
 [ -r "$params" ] && . "$params"
 
-STORM=$COWWATCH_SRC/tests/bench/cowstorm
+TMP=/tmp/bench-guest
+mkdir -p "$TMP"
+# The storm runs from tmpfs: its exec and the readers' look-ups of its
+# symbols must not wait for the 9p share.
+cp "$COWWATCH_SRC/tests/bench/cowstorm" "$TMP/cowstorm" || fail "no tests/bench/cowstorm (make -C tests/bench)"
+STORM=$TMP/cowstorm
 CWREAD=$COWWATCH_SRC/tests/bin/cwread
+FLOOR_KO=$COWWATCH_SRC/build/$COWWATCH_KVER/kprobe-floor/cw_kprobe_floor.ko
+FLOOR_HITS=/sys/module/cw_kprobe_floor/parameters/hits
+BTCOUNT=$COWWATCH_SRC/tests/bench/bt-count.py
 RAW=$RESULT_DIR/bench.raw
 TIME=/usr/bin/time
 CPUS=$(nproc)
 KERNEL=$COWWATCH_SERIES
-TMP=/tmp/bench-guest
-mkdir -p "$TMP"
 : >"$RAW"
 
-[ -x "$STORM" ] || fail "no $STORM (make -C tests/bench)"
 [ -x "$TIME" ] || fail "no $TIME (package time)"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
@@ -53,12 +88,40 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 PERF=$(command -v perf)
 for p in /usr/bin/perf_*; do [ -x "$p" ] && PERF=$p; done
 BPFTRACE=$(command -v bpftrace)
+BT_COUNT='kprobe:do_wp_page { @[tid] = count(); }'
+BT_STREAM='kprobe:do_wp_page { printf("%d %d %lx\n", pid, tid, ((struct vm_fault *)arg0)->address); }'
 # A page in the LRU add batch of another CPU would turn a reuse into a copy:
 # cowstorm pins its workers; nothing else to do here.
 
-STORMS=("copy 1" "copy 2" "reuse 1" "reuse 2")
+STORMS=()
+for v in copy reuse; do
+	for w in $BENCH_WORKERS; do STORMS+=("$v $w"); done
+done
 storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
-	if [ "${1% *}" = reuse ]; then echo "--reuse $BENCH_MIB ${1#* }"; else echo "$BENCH_MIB ${1#* }"; fi
+	local a="--settle $BENCH_SETTLE_MS"
+	[ "${1% *}" = reuse ] && a+=" --reuse"
+	echo "$a $BENCH_MIB ${1#* }"
+}
+
+# The page allocator's per-CPU free lists: with one CPU the kernel lets
+# them hold the zone's low watermark (some 14000 pages of 2 GiB), more than
+# a storm allocates, so whether a storm's pages come from them or are
+# refilled from the buddy lists (some 200 instructions per page more)
+# depends on what ran before it (and on 6.12 on the time since: the limit
+# decays). A fixed, small limit, as a server's many CPUs each get, makes
+# every storm refill the same way.
+if [ "$BENCH_PCP_FRACTION" != 0 ]; then
+	sysctl -q -w vm.percpu_pagelist_high_fraction="$BENCH_PCP_FRACTION" ||
+		fail "cannot set vm.percpu_pagelist_high_fraction"
+fi
+pcp_high() { # the per-CPU list limit of the largest zone, CPU 0
+	awk '/^Node.*zone/ { z = $4 } /present/ { p[z] = $2 } /^ +high:/ && !(z in h) { h[z] = $2 }
+		END { for (z in p) if (p[z] > best) { best = p[z]; v = h[z] } print v + 0 }' /proc/zoneinfo
+}
+
+want() { # want MODE: true if MODE is to run
+	case " $BENCH_MODES " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 stat_field() { # stat_field NAME: one field of cwread stats (0 without the module)
@@ -97,7 +160,13 @@ module_kb() {
 record() {
 	local mode=$1 round=$2 line=$3
 	shift 3
-	echo "run kernel=$KERNEL cpus=$CPUS round=$round mode=$mode $line $*" >>"$RAW"
+	echo "run clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS round=$round mode=$mode $line $*" >>"$RAW"
+}
+
+# skip MODE WHY: MODE could not run in this round (the table says so).
+skip() {
+	echo "skip: $1: $2" >&2
+	echo "skip clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS round=$round mode=$1 why=${2// /_}" >>"$RAW"
 }
 
 time_fields() { # time_fields FILE: GNU time's "cpu_ms= rss_kb=" from FILE
@@ -114,15 +183,31 @@ run_plain() { # run_plain MODE ROUND
 	done
 }
 
-run_cowwatch() { # run_cowwatch MODE ROUND ARGS...: each storm under its own cowwatch
-	local mode=$1 round=$2 s w0 l0 w1 l1 line lost msgs
-	shift 2
+run_floor() { # run_floor ROUND: the storms under the bare counting kprobe
+	local s line h0 h1
+	[ -r "$FLOOR_KO" ] || fail "no $FLOOR_KO (tests/bench/build-floor.sh)"
+	insmod "$FLOOR_KO" || fail "insmod $FLOOR_KO failed"
+	sleep 0.2
+	for s in "${STORMS[@]}"; do
+		h0=$(cat "$FLOOR_HITS")
+		# shellcheck disable=SC2046
+		line=$("$STORM" $(storm_args "$s")) || fail "cowstorm $s under kprobe-floor failed"
+		h1=$(cat "$FLOOR_HITS")
+		record kprobe-floor "$1" "$line" tool_scope=none generated=$((h1 - h0)) lost_events=0
+	done
+	sleep 0.2
+	rmmod cw_kprobe_floor || fail "rmmod cw_kprobe_floor failed"
+}
+
+run_cowwatch() { # run_cowwatch MODE ROUND OUTPUT ARGS...: each storm under its own cowwatch
+	local mode=$1 round=$2 output=$3 s w0 l0 w1 l1 line lost msgs delivered
+	shift 3
 	for s in "${STORMS[@]}"; do
 		stats_now
 		w0=$STAT_WP l0=$STAT_LOST
 		# shellcheck disable=SC2046
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
-			"$COWWATCH_BIN" "$@" -o /dev/null -- "$STORM" $(storm_args "$s") \
+			"$COWWATCH_BIN" "$@" -o "$output" -- "$STORM" $(storm_args "$s") \
 			>"$TMP/storm.out" 2>"$TMP/cw.err" || fail "cowwatch $* -- cowstorm $s: $(cat "$TMP/cw.err")"
 		line=$(grep '^variant=' "$TMP/storm.out")
 		stats_now
@@ -131,9 +216,14 @@ run_cowwatch() { # run_cowwatch MODE ROUND ARGS...: each storm under its own cow
 		# dropped for it, and messages its socket dropped).
 		lost=$(sed -n 's/.*warning: \([0-9]*\) events and \([0-9]*\) messages lost.*/\1/p' "$TMP/cw.err")
 		msgs=$(sed -n 's/.*warning: \([0-9]*\) events and \([0-9]*\) messages lost.*/\2/p' "$TMP/cw.err")
+		if [ "$output" = /dev/null ]; then
+			delivered=$((w1 - w0 - ${lost:-0}))
+		else
+			delivered=$(grep -c '^{"type":"event"' "$output")
+		fi
 		record "$mode" "$round" "$line" tool_scope=run "$(time_fields "$TMP/time")" \
 			generated=$((w1 - w0)) lost_events=$((${lost:-0})) lost_messages=$((${msgs:-0})) \
-			module_lost=$((l1 - l0)) delivered=$((w1 - w0 - ${lost:-0})) module_kb="$(module_kb)"
+			module_lost=$((l1 - l0)) delivered="$delivered" module_kb="$(module_kb)"
 	done
 }
 
@@ -172,7 +262,7 @@ run_cwread() { # run_cwread ROUND
 	done
 }
 
-# The round's four storms in one shell, each line to $TMP/storms.out.
+# The round's storms in one shell, each line to $TMP/storms.out.
 storms_script() {
 	local s
 	echo "set -e"
@@ -181,47 +271,57 @@ storms_script() {
 	done
 }
 
-run_bpftrace() { # run_bpftrace ROUND
-	local round=$1 pid i total
+run_bpftrace() { # run_bpftrace MODE ROUND PROGRAM: the round's storms under one bpftrace
+	local mode=$1 round=$2 prog=$3 pid line
 	storms_script >"$TMP/storms.sh"
 	$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
-		"$BPFTRACE" -e 'kprobe:do_wp_page { @[tid] = count(); }' >"$TMP/bt.out" 2>&1 &
+		"$BPFTRACE" -e "$prog" >"$TMP/bt.out" 2>&1 &
 	pid=$!
-	for i in $(seq 600); do
+	# bpftrace's start (BTF, LLVM) is a few guest seconds of instructions.
+	for _ in $(seq 3000); do
 		grep -q '^Attaching' "$TMP/bt.out" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	grep -q '^Attaching' "$TMP/bt.out" || fail "bpftrace did not attach: $(cat "$TMP/bt.out")"
+	if ! grep -q '^Attaching' "$TMP/bt.out"; then
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid"
+		skip "$mode" "bpftrace did not attach: $(tr '\n' ' ' <"$TMP/bt.out" | cut -c1-300)"
+		return
+	fi
 	sleep 1 # "Attaching" is printed before the probe is live
-	bash "$TMP/storms.sh" >"$TMP/storms.out" || fail "storms under bpftrace failed"
+	bash "$TMP/storms.sh" >"$TMP/storms.out" || fail "storms under $mode failed"
 	# The time process's child is bpftrace: signal it, not GNU time.
 	pkill -INT -P "$pid" -x bpftrace
 	wait "$pid"
-	total=$(awk -F': ' '/^@\[/ { t += $2 } END { print t + 0 }' "$TMP/bt.out")
+	python3 "$BTCOUNT" "$mode" "$TMP/bt.out" "$TMP/storms.out" >"$TMP/bt.count" ||
+		fail "bt-count.py $mode failed"
 	while read -r line; do
-		record bpftrace "$round" "$line" tool_scope=round "$(time_fields "$TMP/time")" \
-			round_counted="$total" lost_events=0
-	done <"$TMP/storms.out"
+		record "$mode" "$round" "$line" tool_scope=round "$(time_fields "$TMP/time")" \
+			lost_scope=round
+	done <"$TMP/bt.count"
 }
 
 run_perf() { # run_perf ROUND: perf trace --pf=min over the round's storms
 	local round=$1 counted lost
 	storms_script >"$TMP/storms.sh"
-	$TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
+	if ! $TIME -o "$TMP/time" -f 'bench-time %U %S %M' \
 		"$PERF" trace --no-syscalls --pf=min -o "$TMP/trace.out" -- \
-		bash "$TMP/storms.sh" >"$TMP/storms.out" 2>"$TMP/perf.err" ||
-		fail "perf trace failed: $(cat "$TMP/perf.err")"
+		bash "$TMP/storms.sh" >"$TMP/storms.out" 2>"$TMP/perf.err"; then
+		skip perf "perf trace failed: $(tr '\n' ' ' <"$TMP/perf.err" | cut -c1-300)"
+		return
+	fi
 	counted=$(grep -c ' minfault ' "$TMP/trace.out")
 	lost=$(sed -n 's/.*LOST \([0-9]*\) events.*/\1/p' "$TMP/trace.out" "$TMP/perf.err" |
 		awk '{ t += $1 } END { print t + 0 }')
 	while read -r line; do
 		record perf "$round" "$line" tool_scope=round "$(time_fields "$TMP/time")" \
-			round_counted="$counted" lost_events="$lost"
+			round_counted="$counted" round_lost="$lost" lost_scope=round
 	done < <(grep '^variant=' "$TMP/storms.out")
 }
 
-# What each storm really does, once, untimed: the kinds cowwatch sees.
+# What each storm really does, once, untimed: the kinds cowwatch sees. Also
+# reads every tool and library from the share once, before any timed run.
 verify_storms() {
 	local s m
 	load_module
@@ -229,23 +329,27 @@ verify_storms() {
 		# shellcheck disable=SC2086
 		$TIME -o "$TMP/time" -f 'bench-time %U %S %M' "$COWWATCH_BIN" $m -o /dev/null -- /bin/true ||
 			fail "cowwatch $m -- true"
-		echo "startup kernel=$KERNEL cpus=$CPUS args=${m// /,} $(time_fields "$TMP/time")" >>"$RAW"
+		echo "startup clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS args=${m// /,} $(time_fields "$TMP/time")" >>"$RAW"
 	done
 	for s in "${STORMS[@]}"; do
 		# shellcheck disable=SC2046
 		"$COWWATCH_BIN" --json --events -o "$TMP/verify.json" -- "$STORM" $(storm_args "$s") \
 			>/dev/null || fail "verify $s"
-		echo "verify kernel=$KERNEL cpus=$CPUS storm=${s// //} $(grep -o '"kind":"[a-z]*"' "$TMP/verify.json" |
+		echo "verify clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS storm=${s// //} $(grep -o '"kind":"[a-z]*"' "$TMP/verify.json" |
 			sort | uniq -c | awk '{ gsub(/"kind":|"/, "", $2); printf "%s=%d ", $2, $1 }')" >>"$RAW"
 	done
+	"$CWREAD" stats >/dev/null
 	unload_module
+	python3 -c 'pass'
+	"$TIME" true 2>/dev/null
+	stat -L "$FLOOR_KO" >/dev/null 2>&1
 }
 
 # Watched-set cost and attach time: the storm (copy, 1 worker) runs
 # unwatched while cowwatch watches 0, 1 (a sleeper) or 1001 processes (a
 # held tree of 1000 workers and their parent).
 filter_bench() {
-	local round n0 t0 t1 reader line sleeper i hold tree target
+	local round n0 t0 t1 reader line sleeper hold tree target
 	load_module
 	hold=$TMP/hold
 	rm -f "$hold"
@@ -259,7 +363,7 @@ filter_bench() {
 	sleep 1000 &
 	sleeper=$!
 	for round in $(seq "$BENCH_FILTER_RUNS"); do
-		line=$("$STORM" "$BENCH_MIB" 1)
+		line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
 		record filter-0 "$round" "$line" watched=0
 		for n0 in 1 1001; do
 			target=$sleeper
@@ -267,13 +371,13 @@ filter_bench() {
 			t0=$(date +%s%N)
 			"$COWWATCH_BIN" --json -o /dev/null "$target" 2>"$TMP/attach.err" &
 			reader=$!
-			for i in $(seq 3000); do
+			for _ in $(seq 3000); do
 				[ "$(stat_field watched)" -ge "$n0" ] && break
-				sleep 0.05
+				sleep 0.02
 			done
 			t1=$(date +%s%N)
 			[ "$(stat_field watched)" -ge "$n0" ] || fail "cowwatch attached to $(stat_field watched) of $n0"
-			line=$("$STORM" "$BENCH_MIB" 1)
+			line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
 			record "filter-$n0" "$round" "$line" watched="$n0" attach_ms=$(((t1 - t0) / 1000000))
 			kill -INT "$reader"
 			wait "$reader"
@@ -291,22 +395,24 @@ filter_bench() {
 	unload_module
 }
 
-echo "kernel $COWWATCH_KVER, $CPUS CPUs, storm $BENCH_MIB MiB, $BENCH_RUNS rounds"
-echo "info kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB runs=$BENCH_RUNS perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
+echo "kernel $COWWATCH_KVER, clock $BENCH_CLOCK, $CPUS CPUs, storm $BENCH_MIB MiB x ${BENCH_WORKERS// /,} workers, $BENCH_RUNS rounds"
+echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS settle_ms=$BENCH_SETTLE_MS pcp_fraction=$BENCH_PCP_FRACTION pcp_high=$(pcp_high) thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled) perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
 verify_storms
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"
-	run_plain baseline "$round"
+	want baseline && run_plain baseline "$round"
+	want kprobe-floor && run_floor "$round"
 	load_module
 	sleep 0.2
-	run_plain loaded "$round"
-	run_cowwatch watch-events "$round" --json --events
-	run_cowwatch watch-summary "$round"
-	run_cwread "$round"
+	want loaded && run_plain loaded "$round"
+	want watch-summary && run_cowwatch watch-summary "$round" /dev/null
+	want watch-events && run_cowwatch watch-events "$round" "$TMP/events.json" --json --events
+	want watch-cwread && run_cwread "$round"
 	sleep 0.2
 	unload_module
-	run_bpftrace "$round"
-	run_perf "$round"
+	want bpftrace && run_bpftrace bpftrace "$round" "$BT_COUNT"
+	want bpftrace-stream && run_bpftrace bpftrace-stream "$round" "$BT_STREAM"
+	want perf && run_perf "$round"
 done
 if [ "$BENCH_FILTER" = 1 ]; then
 	echo "filter: $(date +%T)"

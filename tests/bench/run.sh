@@ -1,26 +1,41 @@
 #!/bin/bash
-# tests/bench/run.sh: the benchmark (what `make bench` runs; issue 6).
+# tests/bench/run.sh: the benchmark (what `make bench` runs; issues 6, 13).
 #
-# Boots each supported kernel with 1 and with 2 guest CPUs (qemu TCG, one
-# boot each), runs tests/bench/guest-bench.sh inside, which alternates the
-# modes round by round (baseline, loaded, watch-events, watch-summary,
-# watch-cwread, bpftrace, perf, baseline, ...) over a CoW storm (copy and
-# reuse, 1 and 2 workers), then prints the table and the targets and writes
-# the same as JSON to build/bench/bench-DATE.json, whose path is the last
-# line printed. Under TCG only the ratios mean anything.
+# Per supported kernel, two kinds of boot, each running
+# tests/bench/guest-bench.sh, which alternates the modes round by round
+# (baseline, kprobe-floor, loaded, watch-summary, watch-events,
+# watch-cwread, bpftrace, bpftrace-stream, perf, baseline, ...) over CoW
+# storms (copy and reuse):
+#   icount  the headline: one boot with 1 vCPU under qemu's instruction
+#           counter (tests/guest.sh --icount: -accel tcg,thread=single
+#           -icount shift=0,sleep=off), so guest time is instructions
+#           executed, repeatable within a few percent whatever the host
+#           does; the targets are judged on it. Also the watched-set and
+#           attach measurements.
+#   wall    MTTCG boots (host time) with BENCH_WALL_CPUS CPUs: parallel
+#           effects the counter cannot show, at 15-130% spread per storm.
+# Then prints the tables (icount first) and the targets and writes the same
+# as JSON to build/bench/bench-DATE.json, whose path is the last line
+# printed.
 #
-# Environment: BENCH_MIB (storm size per worker, default 6), BENCH_RUNS
-# (rounds, default 5), BENCH_FILTER_RUNS (watched-set rounds, default 3),
-# BENCH_KERNELS (default: every supported kernel), BENCH_CPUS (default
-# "1 2"). The watched-set filter and attach measurements run in the boots
-# with 2 CPUs only.
+# Environment (defaults in brackets):
+#   BENCH_KERNELS       [every supported kernel]
+#   BENCH_MIB           icount storm size per worker, MiB [16]
+#   BENCH_WORKERS       icount storm worker counts [2]
+#   BENCH_RUNS          icount rounds [9]
+#   BENCH_FILTER_RUNS   watched-set rounds in the icount boot, 0: none [3]
+#   BENCH_WALL_CPUS     CPU counts of the wall boots, "" for none [2]
+#   BENCH_WALL_MIB      [6], BENCH_WALL_WORKERS [1 2], BENCH_WALL_RUNS [3]
+#   BENCH_ICOUNT_LIMIT, BENCH_WALL_LIMIT: host seconds one boot may take
+#                       [2400, 1200]
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$SRC" || exit 1
 . tests/lib/kernels.sh
 
 kernels=${BENCH_KERNELS:-$SUPPORTED_KERNELS}
-cpus_list=${BENCH_CPUS:-1 2}
+wall_cpus=${BENCH_WALL_CPUS-2}
+filter_runs=${BENCH_FILTER_RUNS:-3}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 outdir=build/bench
 mkdir -p "$outdir" build/runs
@@ -29,31 +44,52 @@ make -s -C tests/bench || exit 1
 start=$(date +%s)
 raws=()
 failed=0
+
+# bench_boot SERIES KVER CLOCK CPUS LIMIT: one boot; its raw records kept
+# as build/bench/bench-DATE-SERIES-CLOCK-NCPU.raw.
+bench_boot() {
+	local s=$1 kver=$2 clock=$3 c=$4 limit=$5 before run raw t0 opts=()
+	[ "$clock" = icount ] && opts=(--icount)
+	echo "== kernel $s ($kver), $clock clock, $c CPUs: $(date +%T)" >&2
+	t0=$(date +%s)
+	before=$(find build/runs -maxdepth 1 -name "$s.*" | sort)
+	tests/guest.sh --kernel "$s" --cpus "$c" "${opts[@]}" --no-build --follow-output \
+		--qemu-timeout "$limit" tests/bench/guest-bench.sh >&2 || failed=1
+	run=$(comm -13 <(echo "$before") <(find build/runs -maxdepth 1 -name "$s.*" | sort) | tail -n 1)
+	raw=$run/0/bench.raw
+	if [ -n "$run" ] && [ -s "$raw" ]; then
+		cp "$raw" "$outdir/bench-$stamp-$s-$clock-${c}cpu.raw"
+		raws+=("$outdir/bench-$stamp-$s-$clock-${c}cpu.raw")
+	else
+		echo "bench: no results from kernel $s ($clock clock, $c CPUs)" >&2
+		failed=1
+	fi
+	echo "== kernel $s, $clock clock, $c CPUs: $(($(date +%s) - t0)) s" >&2
+}
+
 for s in $kernels; do
 	kver=$(kernel_release "$s") || { echo "bench: kernel $s not installed" >&2; exit 1; }
 	make -s KVER="$kver" test-build >&2 || { echo "bench: build for $kver failed" >&2; exit 1; }
-	for c in $cpus_list; do
-		filter=0
-		[ "$c" = 2 ] && filter=1
+	tests/bench/build-floor.sh "$kver" "build/$kver/kprobe-floor" >&2 ||
+		{ echo "bench: kprobe-floor build for $kver failed" >&2; exit 1; }
+	{
+		echo "BENCH_CLOCK=icount"
+		echo "BENCH_MIB=${BENCH_MIB:-16}"
+		echo "BENCH_WORKERS='${BENCH_WORKERS:-2}'"
+		echo "BENCH_RUNS=${BENCH_RUNS:-9}"
+		echo "BENCH_FILTER=$([ "$filter_runs" -gt 0 ] && echo 1 || echo 0)"
+		echo "BENCH_FILTER_RUNS=$filter_runs"
+	} >"$outdir/params.env"
+	bench_boot "$s" "$kver" icount 1 "${BENCH_ICOUNT_LIMIT:-2400}"
+	for c in $wall_cpus; do
 		{
-			echo "BENCH_MIB=${BENCH_MIB:-6}"
-			echo "BENCH_RUNS=${BENCH_RUNS:-5}"
-			echo "BENCH_FILTER=$filter"
-			echo "BENCH_FILTER_RUNS=${BENCH_FILTER_RUNS:-3}"
+			echo "BENCH_CLOCK=wall"
+			echo "BENCH_MIB=${BENCH_WALL_MIB:-6}"
+			echo "BENCH_WORKERS='${BENCH_WALL_WORKERS:-1 2}'"
+			echo "BENCH_RUNS=${BENCH_WALL_RUNS:-3}"
+			echo "BENCH_FILTER=0"
 		} >"$outdir/params.env"
-		echo "== kernel $s ($kver), $c CPUs: $(date +%T)" >&2
-		before=$(find build/runs -maxdepth 1 -name "$s.*" | sort)
-		tests/guest.sh --kernel "$s" --cpus "$c" --no-build --follow-output \
-			tests/bench/guest-bench.sh >&2 || failed=1
-		run=$(comm -13 <(echo "$before") <(find build/runs -maxdepth 1 -name "$s.*" | sort) | tail -n 1)
-		raw=$run/0/bench.raw
-		if [ -n "$run" ] && [ -s "$raw" ]; then
-			cp "$raw" "$outdir/bench-$stamp-$s-${c}cpu.raw"
-			raws+=("$outdir/bench-$stamp-$s-${c}cpu.raw")
-		else
-			echo "bench: no results from kernel $s with $c CPUs" >&2
-			failed=1
-		fi
+		bench_boot "$s" "$kver" wall "$c" "${BENCH_WALL_LIMIT:-1200}"
 	done
 done
 [ ${#raws[@]} -gt 0 ] || exit 1
