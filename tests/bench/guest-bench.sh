@@ -14,7 +14,10 @@
 #   BENCH_FILTER=1     also the watched-set and attach measurements,
 #                      BENCH_FILTER_RUNS of them
 #   BENCH_SETTLE_MS    cowstorm --settle: idle time between the storm's
-#                      preparation and its timed writes (default 100)
+#                      preparation and its timed writes (default 100); the
+#                      release is then aligned to 20 ms (--align 20), and
+#                      each storm also reports the busy time of the whole
+#                      guest until it is quiet again (--busy)
 #   BENCH_PCP_FRACTION vm.percpu_pagelist_high_fraction for the boot
 #                      (default 1024, see below; 0: the kernel's default)
 #
@@ -98,7 +101,7 @@ for v in copy reuse; do
 	for w in $BENCH_WORKERS; do STORMS+=("$v $w"); done
 done
 storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
-	local a="--settle $BENCH_SETTLE_MS"
+	local a="--settle $BENCH_SETTLE_MS --align 20 --busy"
 	[ "${1% *}" = reuse ] && a+=" --reuse"
 	echo "$a $BENCH_MIB ${1#* }"
 }
@@ -363,7 +366,7 @@ filter_bench() {
 	sleep 1000 &
 	sleeper=$!
 	for round in $(seq "$BENCH_FILTER_RUNS"); do
-		line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
+		line=$("$STORM" --settle "$BENCH_SETTLE_MS" --align 20 "$BENCH_MIB" 1)
 		record filter-0 "$round" "$line" watched=0
 		for n0 in 1 1001; do
 			target=$sleeper
@@ -377,7 +380,7 @@ filter_bench() {
 			done
 			t1=$(date +%s%N)
 			[ "$(stat_field watched)" -ge "$n0" ] || fail "cowwatch attached to $(stat_field watched) of $n0"
-			line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
+			line=$("$STORM" --settle "$BENCH_SETTLE_MS" --align 20 "$BENCH_MIB" 1)
 			record "filter-$n0" "$round" "$line" watched="$n0" attach_ms=$(((t1 - t0) / 1000000))
 			kill -INT "$reader"
 			wait "$reader"
