@@ -2,7 +2,7 @@
 /*
  * cowstorm: a copy-on-write fault storm of known size, timed.
  *
- *   cowstorm [--reuse] [--hold] [--settle MS] MIB WORKERS
+ *   cowstorm [--reuse] [--hold] [--settle MS] [--align MS] [--busy] MIB WORKERS
  *
  * copy (default): the parent maps MIB MiB of private anonymous memory (THP
  * off), writes every page, forks WORKERS workers; each worker writes one
@@ -44,6 +44,18 @@
  * reuse workers' children, deferred frees of the last storm) is done before
  * the timed writes, not during them. Under qemu's instruction counter an
  * idle sleep costs no instructions (and almost no host time).
+ * --align MS: then sleep on until CLOCK_MONOTONIC is a multiple of MS
+ * milliseconds, so that every storm of a boot starts at the same point of
+ * the kernel's tick (20 is a multiple of the tick at HZ 100, 250 and 1000):
+ * timers (a tracer's batching delay, the scheduler's tick) then fall at
+ * the same points of every storm.
+ * --busy: also count what the storm costs everything, not only what its
+ * writes take: the busy time of all CPUs (/proc/schedstat: the run time of
+ * every task but the idle one, interrupts included) from the release
+ * until the machine is quiet again after the workers' exit (a 50 ms sleep
+ * of the parent in which under 1 ms was busy): work a tracer or reader
+ * does after the last write (draining a backlog) counts too; so does the
+ * workers' exit, the same in every run. Output: busy_ns=B.
  */
 #include <errno.h>
 #include <sched.h>
@@ -69,6 +81,50 @@ static uint64_t clock_ns(clockid_t clock)
 static uint64_t now_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Run time of every task but the idle ones, all CPUs (ns); 0 if unknown. */
+static uint64_t busy_ns(void)
+{
+	FILE *f = fopen("/proc/schedstat", "re");
+	unsigned long long v[7];
+	uint64_t sum = 0;
+	char line[512];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "cpu", 3) ||
+		    sscanf(line, "%*s %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) != 7)
+			continue;
+		sum += v[6];	/* rq_cpu_time */
+	}
+	fclose(f);
+	return sum;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Busy time from @since until a 50 ms stretch with under 1 ms busy (at most 10 s). */
+static uint64_t busy_until_quiet(uint64_t since)
+{
+	uint64_t prev = busy_ns(), cur;
+
+	for (int i = 0; i < 200; i++) {
+		sleep_ms(50);
+		cur = busy_ns();
+		if (cur - prev < 1000000u)
+			break;
+		prev = cur;
+	}
+	return prev - since;
 }
 
 static char *map_filled(size_t len, long page)
@@ -142,11 +198,11 @@ static void worker(int index, int reuse, char *region, size_t len, long page,
 
 int main(int argc, char **argv)
 {
-	int reuse = 0, hold = 0, workers, ready[2], go[2], leave[2], failed = 0;
-	long settle_ms = 0;
+	int reuse = 0, hold = 0, busy = 0, workers, ready[2], go[2], leave[2], failed = 0;
+	long settle_ms = 0, align_ms = 0;
 	pid_t pids[MAX_WORKERS];
 	volatile uint64_t *end;
-	uint64_t start, last = 0, cpu_total = 0;
+	uint64_t start, last = 0, cpu_total = 0, busy0 = 0, busy_total = 0;
 	char *region = NULL;
 	long page, mib, pages;
 	size_t len;
@@ -156,8 +212,14 @@ int main(int argc, char **argv)
 			reuse = 1;
 		else if (!strcmp(argv[1], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[1], "--busy"))
+			busy = 1;
 		else if (!strcmp(argv[1], "--settle") && argc > 2) {
 			settle_ms = strtol(argv[2], NULL, 10);
+			argv++;
+			argc--;
+		} else if (!strcmp(argv[1], "--align") && argc > 2) {
+			align_ms = strtol(argv[2], NULL, 10);
 			argv++;
 			argc--;
 		} else
@@ -166,13 +228,13 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: cowstorm [--reuse] [--hold] [--settle MS] MIB WORKERS\n");
+		fprintf(stderr, "usage: cowstorm [--reuse] [--hold] [--settle MS] [--align MS] [--busy] MIB WORKERS\n");
 		return 2;
 	}
 	mib = strtol(argv[1], NULL, 10);
 	workers = (int)strtol(argv[2], NULL, 10);
 	if (mib < 1 || mib > 4096 || workers < 1 || workers > MAX_WORKERS ||
-	    settle_ms < 0 || settle_ms > 10000) {
+	    settle_ms < 0 || settle_ms > 10000 || align_ms < 0 || align_ms > 10000) {
 		fprintf(stderr, "cowstorm: MIB 1..4096, WORKERS 1..%d, MS 0..10000\n", MAX_WORKERS);
 		return 2;
 	}
@@ -219,12 +281,18 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (settle_ms) {
-		struct timespec ts = { settle_ms / 1000, (settle_ms % 1000) * 1000000 };
+	if (settle_ms)
+		sleep_ms(settle_ms);
+	if (align_ms) {
+		uint64_t grid = (uint64_t)align_ms * 1000000u;
+		uint64_t at = (now_ns() / grid + 1) * grid;
+		struct timespec ts = { (time_t)(at / 1000000000u), (long)(at % 1000000000u) };
 
-		while (nanosleep(&ts, &ts) && errno == EINTR)
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 			;
 	}
+	if (busy)
+		busy0 = busy_ns();
 	start = now_ns();
 	close(go[1]);		/* every worker reads EOF and writes */
 	for (int i = 0; i < workers && !failed; i++) {
@@ -248,6 +316,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cowstorm: a worker failed\n");
 		return 1;
 	}
+	if (busy && busy0)
+		busy_total = busy_until_quiet(busy0);
 	printf("variant=%s mib=%ld workers=%d pages=%ld faults=%ld elapsed_ns=%llu ns_per_fault=%.1f cpu_ns_per_fault=%.1f",
 	       reuse ? "reuse" : "copy", mib, workers, pages, pages * workers,
 	       (unsigned long long)(last - start),
@@ -257,6 +327,8 @@ int main(int argc, char **argv)
 		printf("%s%d", i ? "," : " pids=", (int)pids[i]);
 	for (int i = 0; i < workers; i++)
 		printf("%s%llx", i ? "," : " regions=", (unsigned long long)end[2 * MAX_WORKERS + i]);
+	if (busy_total)
+		printf(" busy_ns=%llu", (unsigned long long)busy_total);
 	printf("\n");
 	return 0;
 }

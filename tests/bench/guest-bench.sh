@@ -10,11 +10,17 @@
 #   BENCH_WORKERS      worker counts, e.g. "2" or "1 2"
 #   BENCH_RUNS         rounds
 #   BENCH_MODES        the modes to run (default: all of them, in the order
-#                      below)
+#                      below; with the wall clock all but bpftrace and
+#                      bpftrace-stream: an MTTCG guest has more than once
+#                      stopped dead, timers and all, while bpftrace started,
+#                      costing the boot its whole time limit)
 #   BENCH_FILTER=1     also the watched-set and attach measurements,
 #                      BENCH_FILTER_RUNS of them
 #   BENCH_SETTLE_MS    cowstorm --settle: idle time between the storm's
-#                      preparation and its timed writes (default 100)
+#                      preparation and its timed writes (default 100); the
+#                      release is then aligned to 20 ms (--align 20), and
+#                      each storm also reports the busy time of the whole
+#                      guest until it is quiet again (--busy)
 #   BENCH_PCP_FRACTION vm.percpu_pagelist_high_fraction for the boot
 #                      (default 1024, see below; 0: the kernel's default)
 #
@@ -60,10 +66,14 @@ trap - ERR
 
 BENCH_CLOCK=wall BENCH_MIB=16 BENCH_WORKERS=2 BENCH_RUNS=7 BENCH_FILTER=0 BENCH_FILTER_RUNS=3
 BENCH_SETTLE_MS=100 BENCH_PCP_FRACTION=1024
-BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread bpftrace bpftrace-stream perf"
+BENCH_MODES=''
 params=$COWWATCH_SRC/build/bench/params.env
 # shellcheck disable=SC1090
 [ -r "$params" ] && . "$params"
+if [ -z "$BENCH_MODES" ]; then
+	BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread bpftrace bpftrace-stream perf"
+	[ "$BENCH_CLOCK" = wall ] && BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread perf"
+fi
 
 TMP=/tmp/bench-guest
 mkdir -p "$TMP"
@@ -98,7 +108,7 @@ for v in copy reuse; do
 	for w in $BENCH_WORKERS; do STORMS+=("$v $w"); done
 done
 storm_args() { # storm_args "VARIANT WORKERS": cowstorm's arguments
-	local a="--settle $BENCH_SETTLE_MS"
+	local a="--settle $BENCH_SETTLE_MS --align 20 --busy"
 	[ "${1% *}" = reuse ] && a+=" --reuse"
 	echo "$a $BENCH_MIB ${1#* }"
 }
@@ -363,7 +373,7 @@ filter_bench() {
 	sleep 1000 &
 	sleeper=$!
 	for round in $(seq "$BENCH_FILTER_RUNS"); do
-		line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
+		line=$("$STORM" --settle "$BENCH_SETTLE_MS" --align 20 "$BENCH_MIB" 1)
 		record filter-0 "$round" "$line" watched=0
 		for n0 in 1 1001; do
 			target=$sleeper
@@ -377,7 +387,7 @@ filter_bench() {
 			done
 			t1=$(date +%s%N)
 			[ "$(stat_field watched)" -ge "$n0" ] || fail "cowwatch attached to $(stat_field watched) of $n0"
-			line=$("$STORM" --settle "$BENCH_SETTLE_MS" "$BENCH_MIB" 1)
+			line=$("$STORM" --settle "$BENCH_SETTLE_MS" --align 20 "$BENCH_MIB" 1)
 			record "filter-$n0" "$round" "$line" watched="$n0" attach_ms=$(((t1 - t0) / 1000000))
 			kill -INT "$reader"
 			wait "$reader"
@@ -395,8 +405,8 @@ filter_bench() {
 	unload_module
 }
 
-echo "kernel $COWWATCH_KVER, clock $BENCH_CLOCK, $CPUS CPUs, storm $BENCH_MIB MiB x ${BENCH_WORKERS// /,} workers, $BENCH_RUNS rounds"
-echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS settle_ms=$BENCH_SETTLE_MS pcp_fraction=$BENCH_PCP_FRACTION pcp_high=$(pcp_high) thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled) perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
+echo "kernel $COWWATCH_KVER, clock $BENCH_CLOCK, $CPUS CPUs, storm $BENCH_MIB MiB x ${BENCH_WORKERS// /,} workers, $BENCH_RUNS rounds, modes: $BENCH_MODES"
+echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS modes=${BENCH_MODES// /,} settle_ms=$BENCH_SETTLE_MS pcp_fraction=$BENCH_PCP_FRACTION pcp_high=$(pcp_high) thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled) perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)" >>"$RAW"
 verify_storms
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"

@@ -26,6 +26,9 @@
 #   BENCH_FILTER_RUNS   watched-set rounds in the icount boot, 0: none [3]
 #   BENCH_WALL_CPUS     CPU counts of the wall boots, "" for none [2]
 #   BENCH_WALL_MIB      [6], BENCH_WALL_WORKERS [1 2], BENCH_WALL_RUNS [3]
+#   BENCH_MODES, BENCH_WALL_MODES: the modes of the icount and the wall boots
+#                       [all; all but bpftrace and bpftrace-stream, see
+#                       tests/bench/guest-bench.sh]
 #   BENCH_ICOUNT_LIMIT, BENCH_WALL_LIMIT: host seconds one boot may take
 #                       [2400, 1200]
 set -uo pipefail
@@ -79,6 +82,7 @@ for s in $kernels; do
 		echo "BENCH_RUNS=${BENCH_RUNS:-9}"
 		echo "BENCH_FILTER=$([ "$filter_runs" -gt 0 ] && echo 1 || echo 0)"
 		echo "BENCH_FILTER_RUNS=$filter_runs"
+		echo "BENCH_MODES='${BENCH_MODES-}'"
 	} >"$outdir/params.env"
 	bench_boot "$s" "$kver" icount 1 "${BENCH_ICOUNT_LIMIT:-2400}"
 	for c in $wall_cpus; do
@@ -88,6 +92,7 @@ for s in $kernels; do
 			echo "BENCH_WORKERS='${BENCH_WALL_WORKERS:-1 2}'"
 			echo "BENCH_RUNS=${BENCH_WALL_RUNS:-3}"
 			echo "BENCH_FILTER=0"
+			echo "BENCH_MODES='${BENCH_WALL_MODES-}'"
 		} >"$outdir/params.env"
 		bench_boot "$s" "$kver" wall "$c" "${BENCH_WALL_LIMIT:-1200}"
 	done
