@@ -15,6 +15,10 @@
  * message), which builds the netlink messages (netlink.c) in process
  * context. The kick flag keeps the probe from raising an interrupt per
  * event: it is set by the first event after a drain started.
+ *
+ * The rings exist only once a reader asked for events: readers of counts
+ * (counts.c, the default) need none, and a ring costs ring_size * 112
+ * bytes per CPU. The same drain work sends the counts.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +47,8 @@ static u32 cw_drain_at;
 
 /* How long events gather before a drain: batching, not latency. */
 #define CW_DRAIN_DELAY	msecs_to_jiffies(5)
+/* Counts only: each drain costs an RCU grace period, so gather longer. */
+#define CW_COUNT_DELAY	msecs_to_jiffies(25)
 
 struct cw_ring {
 	u32 head;		/* written by the producer */
@@ -53,6 +59,9 @@ struct cw_ring {
 };
 
 static struct cw_ring __percpu *cw_rings;
+/* Set (release) once cw_rings is allocated, under cw_ctl_mutex. */
+static bool cw_rings_ready;
+static unsigned int cw_ring_len;
 atomic64_t cw_lost_total = ATOMIC64_INIT(0);
 static atomic_t cw_kicked = ATOMIC_INIT(0);
 static struct irq_work cw_irq_work;
@@ -71,25 +80,44 @@ static struct delayed_work cw_drain_work;
 
 /* Set when a ring is an eighth full: drain now, not after the batching delay. */
 static atomic_t cw_urgent = ATOMIC_INIT(0);
+/* Set by a kick for events, exits or notices: the short batching delay. */
+static atomic_t cw_soon = ATOMIC_INIT(0);
 
 static void cw_irq_work_fn(struct irq_work *w)
 {
 	if (atomic_xchg(&cw_urgent, 0))
 		mod_delayed_work(CW_DRAIN_WQ, &cw_drain_work, 0);
 	else
-		queue_delayed_work(CW_DRAIN_WQ, &cw_drain_work, CW_DRAIN_DELAY);
+		queue_delayed_work(CW_DRAIN_WQ, &cw_drain_work,
+				   atomic_xchg(&cw_soon, 0) ? CW_DRAIN_DELAY :
+				   CW_COUNT_DELAY);
 }
 
 /*
  * Pairs with the smp_mb() in cw_drain(): either the drain that is about to
  * run sees what we published, or we see the flag cleared and kick again.
  */
-void cw_events_kick(void)
+static void cw_kick(void)
 {
-	/* Orders the ring's head (or cw_exited) before reading cw_kicked. */
+	/* Orders the ring's head (or cw_exited, or a count) before cw_kicked. */
 	smp_mb();
 	if (!atomic_read(&cw_kicked) && !atomic_xchg(&cw_kicked, 1))
 		irq_work_queue(&cw_irq_work);
+}
+
+void cw_events_kick(void)
+{
+	if (!atomic_read(&cw_soon))
+		atomic_set(&cw_soon, 1);
+	cw_kick();
+}
+
+/* A new count slot; @urgent: its table is half full. */
+void cw_counts_kick(bool urgent)
+{
+	if (urgent && !atomic_xchg(&cw_urgent, 1))
+		irq_work_queue(&cw_irq_work);
+	cw_kick();
 }
 
 /*
@@ -100,24 +128,21 @@ void cw_events_kick(void)
  */
 void cw_event_submit(struct cw_event *ev)
 {
-	struct cw_ring *r = this_cpu_ptr(cw_rings);
-	u32 head = r->head;
+	struct cw_ring *r;
+	u32 head;
 
+	/* Acquire: pairs with cw_events_want_rings(). */
+	if (!smp_load_acquire(&cw_rings_ready)) {
+		cw_entry_lost(ev->entry, true);
+		cw_entry_put(ev->entry);
+		return;
+	}
+	r = this_cpu_ptr(cw_rings);
+	head = r->head;
 	/* Acquire: the drain work is done with the slots before tail. */
 	if (head - smp_load_acquire(&r->tail) > r->mask) {
-		struct cw_entry *e = ev->entry;
-		int i;
-
-		atomic64_inc(&cw_lost_total);
-		rcu_read_lock();
-		for (i = 0; i < CW_MAX_WATCHERS; i++) {
-			struct cw_watcher *w = rcu_dereference(e->w[i]);
-
-			if (w)
-				atomic64_inc(&w->lost);
-		}
-		rcu_read_unlock();
-		cw_entry_put(e);
+		cw_entry_lost(ev->entry, true);
+		cw_entry_put(ev->entry);
 	} else {
 		if (ev->file)
 			get_file(ev->file);
@@ -148,21 +173,47 @@ static int cw_watchers_of(struct cw_entry *e, struct cw_watcher **ws)
 	return n;
 }
 
+/* @w's message is to be sent at the end of the drain; takes over @w's ref. */
+static void cw_pending_add(struct cw_watcher *w, struct list_head *pending)
+{
+	if (list_empty(&w->flush_node))
+		list_add_tail(&w->flush_node, pending);
+	else
+		cw_watcher_put(w);
+}
+
 static void cw_drain_one(struct cw_event *ev, struct list_head *pending)
 {
 	struct cw_watcher *ws[CW_MAX_WATCHERS];
 	int i, n = cw_watchers_of(ev->entry, ws);
 
 	for (i = 0; i < n; i++) {
-		cw_nl_add_event(ws[i], ev);
-		if (list_empty(&ws[i]->flush_node))
-			list_add_tail(&ws[i]->flush_node, pending);	/* keeps the ref */
-		else
+		if (ws[i]->events) {
+			cw_nl_add_event(ws[i], ev);
+			cw_pending_add(ws[i], pending);
+		} else {
 			cw_watcher_put(ws[i]);
+		}
 	}
 	cw_entry_put(ev->entry);
 	if (ev->file)
 		fput(ev->file);
+}
+
+/* One count slot, to each reader of counts of its process. */
+static void cw_drain_count(struct cw_count *c, void *pending)
+{
+	struct cw_watcher *ws[CW_MAX_WATCHERS];
+	int i, n = cw_watchers_of(c->entry, ws);
+
+	for (i = 0; i < n; i++) {
+		if (!ws[i]->events) {
+			cw_nl_add_count(ws[i], c);
+			cw_pending_add(ws[i], pending);
+		} else {
+			cw_watcher_put(ws[i]);
+		}
+	}
 }
 
 static void cw_drain_notices(struct llist_node *n)
@@ -192,36 +243,50 @@ static void cw_drain(struct work_struct *work)
 	struct llist_node *exited;
 	LIST_HEAD(pending);
 	unsigned int done = 0;
+	bool rings, counts;
 	int cpu, i, n;
 
+	/* Acquire: pairs with cw_events_want_rings(). */
+	rings = smp_load_acquire(&cw_rings_ready);
 	atomic_set(&cw_kicked, 0);
-	/* Clears cw_kicked before reading heads; pairs with cw_events_kick(). */
+	/* Clears cw_kicked before reading heads; pairs with cw_kick(). */
 	smp_mb();
 	/*
-	 * Exits first: the events of an exited process were published before
-	 * its exit, so they are in the rings drained below, and go out before
-	 * its EXIT message.
+	 * Exits first: the events and counts of an exited process were
+	 * published before its exit, so they are in the rings and tables
+	 * drained below, and go out before its EXIT message.
 	 */
 	exited = cw_take_exited();
+	counts = cw_counts_flip();
 	for_each_possible_cpu(cpu) {
-		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
+		struct cw_ring *r;
 
+		if (!rings)
+			break;
+		r = per_cpu_ptr(cw_rings, cpu);
 		/* Acquire: pairs with the producer's release of head. */
 		r->drain_to = smp_load_acquire(&r->head);
 	}
 	/*
-	 * Then forks and execs, taken after the heads and sent before the
-	 * events up to them: a child's FORK (or a process's EXEC) is queued
-	 * before its first event is published, so it is in this batch
-	 * whenever that event is, and a reader knows the child's parent and
-	 * memory map before its first event. Later events wait for the next
-	 * drain, which their producer kicked.
+	 * Then forks and execs, taken after the heads (and the flip) and sent
+	 * before the events and counts up to them: a child's FORK (or a
+	 * process's EXEC) is queued before its first fault is published, so
+	 * it is in this batch whenever that fault is, and a reader knows the
+	 * child's parent and memory map before its first event. Later faults
+	 * wait for the next drain, which their producer kicked.
 	 */
 	cw_drain_notices(cw_take_notices());
+	if (counts)
+		cw_counts_drain(cw_drain_count, &pending);
 	for_each_possible_cpu(cpu) {
-		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
-		u32 tail = r->tail;
-		u32 head = r->drain_to;
+		struct cw_ring *r;
+		u32 tail, head;
+
+		if (!rings)
+			break;
+		r = per_cpu_ptr(cw_rings, cpu);
+		tail = r->tail;
+		head = r->drain_to;
 
 		while (tail != head) {
 			cw_drain_one(&r->ev[tail & r->mask], &pending);
@@ -251,27 +316,58 @@ static void cw_drain(struct work_struct *work)
 
 int cw_events_init(void)
 {
-	unsigned int size = roundup_pow_of_two(clamp(ring_size, 16U, 1U << 20));
-
-	cw_drain_at = drain_at < 0 ? size / 8 : min_t(u32, drain_at, size);
-	int cpu;
-
-	cw_rings = alloc_percpu(struct cw_ring);
-	if (!cw_rings)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		struct cw_ring *r = per_cpu_ptr(cw_rings, cpu);
-
-		r->mask = size - 1;
-		r->ev = kvcalloc(size, sizeof(*r->ev), GFP_KERNEL);
-		if (!r->ev) {
-			cw_events_free();
-			return -ENOMEM;
-		}
-	}
+	cw_ring_len = roundup_pow_of_two(clamp(ring_size, 16U, 1U << 20));
+	cw_drain_at = drain_at < 0 ? cw_ring_len / 8 :
+		      min_t(u32, drain_at, cw_ring_len);
 	init_irq_work(&cw_irq_work, cw_irq_work_fn);
 	INIT_DELAYED_WORK(&cw_drain_work, cw_drain);
 	return 0;
+}
+
+static void cw_rings_free(struct cw_ring __percpu *rings)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(rings, cpu)->ev);
+	free_percpu(rings);
+}
+
+/*
+ * With cw_ctl_mutex held, when a reader asks for events: the rings, if
+ * they are not there yet. They stay until the module unloads.
+ */
+int cw_events_want_rings(void)
+{
+	struct cw_ring __percpu *rings;
+	int cpu;
+
+	if (cw_rings_ready)
+		return 0;
+	rings = alloc_percpu(struct cw_ring);
+	if (!rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct cw_ring *r = per_cpu_ptr(rings, cpu);
+
+		r->mask = cw_ring_len - 1;
+		r->ev = kvcalloc(cw_ring_len, sizeof(*r->ev), GFP_KERNEL);
+		if (!r->ev) {
+			cw_rings_free(rings);
+			return -ENOMEM;
+		}
+	}
+	cw_rings = rings;
+	/* Release: the rings are complete before a probe or the drain sees them. */
+	smp_store_release(&cw_rings_ready, true);
+	return 0;
+}
+
+/* Bytes the rings take on one CPU (0 until a reader asked for events). */
+size_t cw_events_bytes_per_cpu(void)
+{
+	return READ_ONCE(cw_rings_ready) ?
+	       (size_t)cw_ring_len * sizeof(struct cw_event) : 0;
 }
 
 /* After the probes and tracepoints are gone: one last drain. */
@@ -285,12 +381,9 @@ void cw_events_stop(void)
 
 void cw_events_free(void)
 {
-	int cpu;
-
-	if (!cw_rings)
+	if (!cw_rings_ready)
 		return;
-	for_each_possible_cpu(cpu)
-		kvfree(per_cpu_ptr(cw_rings, cpu)->ev);
-	free_percpu(cw_rings);
+	cw_rings_free(cw_rings);
 	cw_rings = NULL;
+	cw_rings_ready = false;
 }

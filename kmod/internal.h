@@ -5,6 +5,7 @@
  *   probes.c    kretprobe on do_wp_page, kprobe on the new-anon-rmap call
  *   watch.c     watched processes and their watchers, fork and exit
  *   events.c    per-CPU event rings, drained into netlink messages
+ *   counts.c    per-CPU count tables, for readers that want no events
  *   netlink.c   the generic netlink family
  */
 #ifndef _COWWATCH_INTERNAL_H
@@ -51,13 +52,14 @@ struct cw_watcher {
 	u32 portid;
 	struct pid_namespace *pidns;	/* the reader's, for COWWATCH_EV_PID */
 	bool privileged;		/* had CAP_SYS_ADMIN at its first WATCH */
+	bool events;			/* wants events (COWWATCH_WATCH_EVENTS) */
 	atomic64_t lost;		/* events dropped for this reader */
 	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
 	/* Only the drain work touches these (and unload after it). */
 	u32 seq;
 	struct sk_buff *skb;
 	void *hdr;
-	unsigned int nevents;
+	u64 nevents;			/* faults in the pending message */
 	struct list_head flush_node;
 	struct rcu_head rcu;		/* kfree_rcu(): within the first 4 KiB */
 	struct cw_named named[CW_NAMED_SLOTS];
@@ -78,10 +80,15 @@ struct cw_entry {
 	char comm[TASK_COMM_LEN];	/* EXEC: the name after exec */
 	char exit_comm[TASK_COMM_LEN];	/* EXIT: its main thread's name */
 	bool held;			/* COWWATCH_WATCH_FROM_EXEC, before the exec */
+	u8 modes;			/* CW_MODE_*: what its watchers want */
 	struct cw_watcher __rcu *w[CW_MAX_WATCHERS];
 	atomic64_t count[__COWWATCH_OUT_MAX];
 	struct rcu_head rcu;
 };
+
+/* cw_entry.modes, under cw_watch_lock: what the fault path feeds. */
+#define CW_MODE_EVENTS		0x1	/* a watcher wants events: the rings */
+#define CW_MODE_COUNTS		0x2	/* a watcher wants counts: the tables */
 
 /* Notifications waiting in cw_entry.notice. */
 #define CW_NOTICE_FORK		0x1
@@ -107,6 +114,27 @@ struct cw_event {
 	char comm[TASK_COMM_LEN];
 };
 
+/*
+ * The faults of one process with the same outcome, page size, flags,
+ * region start and user IP, counted since the last drain (counts.c).
+ */
+struct cw_count {
+	struct cw_entry *entry;		/* NULL: free; else holds a reference */
+	struct file *file;		/* the region's, with a reference; or NULL */
+	u64 vm_start;
+	u64 vm_end;
+	u64 ip;
+	u64 ino;
+	u64 first_ns;
+	u64 last_ns;
+	u32 count;
+	u32 dev;
+	u32 outcome;
+	u32 page_size;
+	u32 flags;
+	u32 hash;
+};
+
 /* watch.c */
 int cw_watch_init(void);
 void cw_watch_exit(void);
@@ -122,6 +150,7 @@ unsigned int cw_watched_count(void);
 struct llist_node *cw_take_exited(void);
 struct llist_node *cw_take_notices(void);
 void cw_watch_close(void);
+void cw_entry_lost(struct cw_entry *e, bool events);
 
 /* events.c */
 extern atomic64_t cw_lost_total;
@@ -130,11 +159,23 @@ void cw_events_stop(void);
 void cw_events_free(void);
 void cw_event_submit(struct cw_event *ev);
 void cw_events_kick(void);
+void cw_counts_kick(bool urgent);
+int cw_events_want_rings(void);
+size_t cw_events_bytes_per_cpu(void);
+
+/* counts.c */
+int cw_counts_init(void);
+void cw_counts_free(void);
+bool cw_count_add(const struct cw_event *ev);
+bool cw_counts_flip(void);
+void cw_counts_drain(void (*send)(struct cw_count *c, void *arg), void *arg);
+size_t cw_counts_bytes_per_cpu(void);
 
 /* netlink.c */
 int cw_netlink_init(void);
 void cw_netlink_exit(void);
 int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev);
+int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c);
 void cw_nl_flush(struct cw_watcher *w);
 void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e);
 void cw_nl_send_gone(struct cw_watcher *w);
@@ -144,6 +185,9 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 /* probes.c */
 int cw_probes_init(void);
 void cw_probes_exit(void);
+int cw_probes_arm(void);
+void cw_probes_disarm(void);
+bool cw_probes_armed(void);
 void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
 		     u64 *nmissed, const char **rmap_symbol);
 

@@ -33,9 +33,12 @@ static int __init cowwatch_init(void)
 	err = cw_events_init();
 	if (err)
 		return err;
-	err = cw_watch_init();
+	err = cw_counts_init();
 	if (err)
 		goto out_events;
+	err = cw_watch_init();
+	if (err)
+		goto out_counts;
 	err = cw_netlink_init();
 	if (err)
 		goto out_watch;
@@ -51,6 +54,8 @@ out_netlink:
 out_watch:
 	cw_watch_exit();
 	cw_watch_free_all();
+out_counts:
+	cw_counts_free();
 out_events:
 	cw_events_free();
 	return err;
@@ -68,6 +73,7 @@ static void __exit cowwatch_exit(void)
 	cw_events_stop();
 	cw_watch_close();
 	cw_netlink_exit();
+	cw_counts_free();	/* empty after the last drain; puts entries if not */
 	cw_watch_free_all();
 	cw_events_free();
 	pr_info("unloaded\n");

@@ -26,7 +26,8 @@ static const struct nla_policy cw_policy[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_PID] = { .type = NLA_U32 },
 	[COWWATCH_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32,
 						   COWWATCH_WATCH_DESCENDANTS |
-						   COWWATCH_WATCH_FROM_EXEC),
+						   COWWATCH_WATCH_FROM_EXEC |
+						   COWWATCH_WATCH_EVENTS),
 };
 
 /* d_path()'s buffer: only the drain work (one at a time) names files. */
@@ -121,6 +122,10 @@ static int cw_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_LOST,
 			      atomic64_read(&cw_lost_total), COWWATCH_A_PAD) ||
 	    nla_put_u32(msg, COWWATCH_A_STAT_WATCHED, cw_watched_count()) ||
+	    nla_put_u32(msg, COWWATCH_A_STAT_ARMED, cw_probes_armed()) ||
+	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_BYTES_PER_CPU,
+			      cw_counts_bytes_per_cpu() +
+			      cw_events_bytes_per_cpu(), COWWATCH_A_PAD) ||
 	    nla_put_string(msg, COWWATCH_A_STAT_RMAP_SYMBOL, rmap_name))
 		goto nospace;
 	genlmsg_end(msg, hdr);
@@ -156,30 +161,42 @@ void cw_nl_flush(struct cw_watcher *w)
 	}
 }
 
-static struct cw_named *cw_named_slot(struct cw_watcher *w,
-				      const struct cw_event *ev)
+static struct cw_named *cw_named_slot(struct cw_watcher *w, u32 dev, u64 ino)
 {
-	return &w->named[hash_64(ev->ino ^ ((u64)ev->dev << 32), CW_NAMED_BITS)];
+	return &w->named[hash_64(ino ^ ((u64)dev << 32), CW_NAMED_BITS)];
 }
 
 /*
- * The path of @ev's file if @w was not sent it lately, else NULL. As
- * /proc/PID/maps shows it: d_path() from the init task's root (the drain
- * is a kernel thread), " (deleted)" once the file is unlinked.
+ * The path of @file (device @dev, inode @ino) if @w was not sent it
+ * lately, else NULL. As /proc/PID/maps shows it: d_path() from the init
+ * task's root (the drain is a kernel thread), " (deleted)" once the file
+ * is unlinked.
  */
-static const char *cw_event_path(struct cw_watcher *w, const struct cw_event *ev)
+static const char *cw_file_path(struct cw_watcher *w, struct file *file,
+				u32 dev, u64 ino)
 {
 	struct cw_named *slot;
 	char *path;
 
-	if (!ev->file)
+	if (!file)
 		return NULL;
-	slot = cw_named_slot(w, ev);
-	if (slot->ino == ev->ino && slot->dev == ev->dev &&
-	    slot->generation == file_inode(ev->file)->i_generation)
+	slot = cw_named_slot(w, dev, ino);
+	if (slot->ino == ino && slot->dev == dev &&
+	    slot->generation == file_inode(file)->i_generation)
 		return NULL;
-	path = d_path(&ev->file->f_path, cw_path_buf, sizeof(cw_path_buf));
+	path = d_path(&file->f_path, cw_path_buf, sizeof(cw_path_buf));
 	return IS_ERR(path) ? NULL : path;
+}
+
+/* @w was sent @file's path. */
+static void cw_file_named(struct cw_watcher *w, struct file *file, u32 dev,
+			  u64 ino)
+{
+	struct cw_named *slot = cw_named_slot(w, dev, ino);
+
+	slot->ino = ino;
+	slot->dev = dev;
+	slot->generation = file_inode(file)->i_generation;
 }
 
 /* Room kept at the end of an events message for COWWATCH_A_LOST. */
@@ -245,7 +262,7 @@ static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
  */
 int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 {
-	const char *path = cw_event_path(w, ev);
+	const char *path = cw_file_path(w, ev->file, ev->dev, ev->ino);
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
@@ -256,14 +273,8 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 		}
 		if (!cw_nl_put_event(w->skb, w, ev, path)) {
 			w->nevents++;
-			if (path) {
-				struct cw_named *slot = cw_named_slot(w, ev);
-
-				slot->ino = ev->ino;
-				slot->dev = ev->dev;
-				slot->generation =
-					file_inode(ev->file)->i_generation;
-			}
+			if (path)
+				cw_file_named(w, ev->file, ev->dev, ev->ino);
 			return 0;
 		}
 		if (!w->nevents && path) {
@@ -273,6 +284,82 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 		cw_nl_flush(w);
 	}
 	atomic64_inc(&w->lost);
+	return -ENOMEM;
+}
+
+/* A COWWATCH_A_FILE nest naming @c's file, then @c's record. */
+static int cw_nl_put_count(struct sk_buff *skb, const struct cowwatch_count *rec,
+			   const struct cw_count *c, const char *path)
+{
+	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
+	struct nlattr *nest;
+
+	if (skb_tailroom(skb) < CW_TAIL_ROOM + nla_total_size(sizeof(*rec)) +
+	    (path ? 64 + strlen(path) : 0))
+		return -EMSGSIZE;
+	if (path) {
+		nest = nla_nest_start(skb, COWWATCH_A_FILE);
+		if (!nest ||
+		    nla_put_u32(skb, COWWATCH_EV_DEV, c->dev) ||
+		    nla_put_u64_64bit(skb, COWWATCH_EV_INO, c->ino, COWWATCH_EV_PAD) ||
+		    nla_put_string(skb, COWWATCH_EV_PATH, path))
+			goto nospace;
+		nla_nest_end(skb, nest);
+	}
+	if (nla_put(skb, COWWATCH_A_COUNT, sizeof(*rec), rec) ||
+	    skb_tailroom(skb) < CW_TAIL_ROOM)
+		goto nospace;
+	return 0;
+nospace:
+	nlmsg_trim(skb, start);
+	return -EMSGSIZE;
+}
+
+/*
+ * Drain work only: appends @c to @w's pending COUNTS message, after its
+ * file's path if @w was not sent that lately.
+ */
+int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c)
+{
+	const char *path = cw_file_path(w, c->file, c->dev, c->ino);
+	struct cowwatch_count rec = {
+		.count = c->count,
+		.vm_start = c->vm_start,
+		.vm_end = c->vm_end,
+		.ip = c->ip,
+		.ino = c->ino,
+		.first_ns = c->first_ns,
+		.last_ns = c->last_ns,
+		.pid = pid_nr_ns(c->entry->pid, w->pidns),
+		.tgid = c->entry->tgid,
+		.dev = c->dev,
+		.outcome = c->outcome,
+		.page_size = c->page_size,
+		.flags = c->flags,
+	};
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (!w->skb) {
+			if (cw_nl_start(w, COWWATCH_CMD_COUNTS, &w->skb, &w->hdr))
+				break;
+			w->nevents = 0;
+		}
+		if (!cw_nl_put_count(w->skb, &rec, c, path)) {
+			/* In faults: what a lost message takes with it. */
+			w->nevents += c->count;
+			if (path)
+				cw_file_named(w, c->file, c->dev, c->ino);
+			return 0;
+		}
+		if (!w->nevents && path) {
+			path = NULL;	/* too long even for an empty message */
+			continue;
+		}
+		cw_nl_flush(w);
+	}
+	atomic64_add(c->count, &w->lost);
+	atomic64_add(c->count, &cw_lost_total);
 	return -ENOMEM;
 }
 

@@ -29,6 +29,7 @@
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched/task_stack.h>
@@ -83,6 +84,10 @@ static DEFINE_PER_CPU(u64, cw_wp_watched);
 static DEFINE_PER_CPU(u64, cw_rmap_hits);
 
 static const char *cw_rmap_name;
+
+static DEFINE_MUTEX(cw_arm_mutex);
+static bool cw_registered;	/* between init and exit */
+static bool cw_armed;		/* enabled: something is watched */
 
 static struct cw_bucket *cw_bucket_of(struct task_struct *t)
 {
@@ -365,6 +370,22 @@ static u32 cw_outcome(const struct cw_inst *in, vm_fault_t ret)
 	return COWWATCH_OUT_REUSE;
 }
 
+/*
+ * To the tables of counting readers and the rings of readers of events,
+ * as the process's watchers want; drops @ev's entry reference.
+ */
+static void cw_fault_deliver(struct cw_event *ev)
+{
+	u8 modes = READ_ONCE(ev->entry->modes);
+
+	if ((modes & CW_MODE_COUNTS) && !cw_count_add(ev))
+		cw_entry_lost(ev->entry, false);
+	if (modes & CW_MODE_EVENTS)
+		cw_event_submit(ev);	/* takes over the entry reference */
+	else
+		cw_entry_put(ev->entry);
+}
+
 static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cw_inst *in = (struct cw_inst *)ri->data;
@@ -389,7 +410,7 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	atomic64_inc(&in->ev.entry->count[outcome]);
 	in->ev.outcome = outcome;
 	in->ev.cpu = smp_processor_id();
-	cw_event_submit(&in->ev);	/* takes over the entry reference */
+	cw_fault_deliver(&in->ev);
 	return 0;
 }
 
@@ -477,6 +498,7 @@ static void cw_huge_init(void)
 		memset(&cw_huge_rmap_probe, 0, sizeof(cw_huge_rmap_probe));
 		cw_huge_rmap_probe.pre_handler = cw_rmap_pre;
 		cw_huge_rmap_probe.symbol_name = names[i];
+		cw_huge_rmap_probe.flags = KPROBE_FLAG_DISABLED;
 		err = register_kprobe(&cw_huge_rmap_probe);
 	}
 	if (err) {
@@ -485,6 +507,7 @@ static void cw_huge_init(void)
 		return;
 	}
 	cw_huge_probe.kp.symbol_name = "hugetlb_wp";
+	cw_huge_probe.kp.flags = KPROBE_FLAG_DISABLED;
 	cw_huge_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_huge_probe);
 	if (err) {
@@ -504,6 +527,27 @@ static void cw_huge_exit(void)
 	unregister_kprobe(&cw_huge_rmap_probe);
 	cw_huge_on = false;
 }
+
+/* The copy marker first, as at registration. */
+static int cw_huge_arm(bool on)
+{
+	int err;
+
+	if (!cw_huge_on)
+		return 0;
+	if (!on) {
+		disable_kretprobe(&cw_huge_probe);
+		disable_kprobe(&cw_huge_rmap_probe);
+		return 0;
+	}
+	err = enable_kprobe(&cw_huge_rmap_probe);
+	if (err)
+		return err;
+	err = enable_kretprobe(&cw_huge_probe);
+	if (err)
+		disable_kprobe(&cw_huge_rmap_probe);
+	return err;
+}
 #else
 static void cw_huge_init(void)
 {
@@ -512,6 +556,11 @@ static void cw_huge_init(void)
 
 static void cw_huge_exit(void)
 {
+}
+
+static int cw_huge_arm(bool on)
+{
+	return 0;
 }
 #endif
 
@@ -530,6 +579,7 @@ static void cw_thp_init(void)
 	int err;
 
 	cw_thp_probe.kp.symbol_name = "do_huge_pmd_wp_page";
+	cw_thp_probe.kp.flags = KPROBE_FLAG_DISABLED;
 	cw_thp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_thp_probe);
 	if (err) {
@@ -547,6 +597,16 @@ static void cw_thp_exit(void)
 	unregister_kretprobe(&cw_thp_probe);
 	cw_thp_on = false;
 }
+
+static int cw_thp_arm(bool on)
+{
+	if (!cw_thp_on)
+		return 0;
+	if (on)
+		return enable_kretprobe(&cw_thp_probe);
+	disable_kretprobe(&cw_thp_probe);
+	return 0;
+}
 #else
 static void cw_thp_init(void)
 {
@@ -555,6 +615,11 @@ static void cw_thp_init(void)
 static void cw_thp_exit(void)
 {
 }
+
+static int cw_thp_arm(bool on)
+{
+	return 0;
+}
 #endif
 
 static int cw_register_rmap(const char *name)
@@ -562,6 +627,7 @@ static int cw_register_rmap(const char *name)
 	memset(&cw_rmap_probe, 0, sizeof(cw_rmap_probe));
 	cw_rmap_probe.pre_handler = cw_rmap_pre;
 	cw_rmap_probe.symbol_name = name;
+	cw_rmap_probe.flags = KPROBE_FLAG_DISABLED;
 	return register_kprobe(&cw_rmap_probe);
 }
 
@@ -601,6 +667,7 @@ int cw_probes_init(void)
 	}
 
 	cw_wp_probe.kp.symbol_name = wp_symbol;
+	cw_wp_probe.kp.flags = KPROBE_FLAG_DISABLED;
 	cw_wp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_wp_probe);
 	if (err) {
@@ -611,10 +678,81 @@ int cw_probes_init(void)
 		unregister_kprobe(&cw_rmap_probe);
 		return err;
 	}
-	pr_info("probing %s and %s\n", wp_symbol, cw_rmap_name);
+	pr_info("probing %s and %s while a process is watched\n", wp_symbol,
+		cw_rmap_name);
 	cw_huge_init();
 	cw_thp_init();
+	cw_registered = true;
 	return 0;
+}
+
+/*
+ * The probes are registered disabled and armed only while something is
+ * watched: with nothing watched a fault costs nothing at all, not even a
+ * probe hit. Arming (at a WATCH) and disarming (once nothing is watched)
+ * sleep, under cw_arm_mutex; the caller holds the watch list's mutex, so
+ * the decision and the act cannot be overtaken by another WATCH.
+ */
+int cw_probes_arm(void)
+{
+	int err = 0;
+
+	mutex_lock(&cw_arm_mutex);
+	if (!cw_registered) {
+		err = -ESHUTDOWN;
+		goto out;
+	}
+	if (cw_armed)
+		goto out;
+	/* The copy markers before the faults they mark. */
+	err = enable_kprobe(&cw_rmap_probe);
+	if (err)
+		goto out;
+	err = cw_huge_arm(true);
+	if (err)
+		goto out_rmap;
+	err = enable_kretprobe(&cw_wp_probe);
+	if (err)
+		goto out_huge;
+	err = cw_thp_arm(true);
+	if (err)
+		goto out_wp;
+	WRITE_ONCE(cw_armed, true);
+	goto out;
+out_wp:
+	disable_kretprobe(&cw_wp_probe);
+out_huge:
+	cw_huge_arm(false);
+out_rmap:
+	disable_kprobe(&cw_rmap_probe);
+out:
+	mutex_unlock(&cw_arm_mutex);
+	if (err)
+		pr_err("cannot arm the probes: %d\n", err);
+	return err;
+}
+
+/* Armed: something is watched (or was, until the disarm work ran). */
+bool cw_probes_armed(void)
+{
+	return READ_ONCE(cw_armed);
+}
+
+/*
+ * A fault in flight keeps its instance and return handler (the kretprobe
+ * stays registered); only new faults are no longer seen.
+ */
+void cw_probes_disarm(void)
+{
+	mutex_lock(&cw_arm_mutex);
+	if (cw_registered && cw_armed) {
+		cw_thp_arm(false);
+		disable_kretprobe(&cw_wp_probe);
+		cw_huge_arm(false);
+		disable_kprobe(&cw_rmap_probe);
+		WRITE_ONCE(cw_armed, false);
+	}
+	mutex_unlock(&cw_arm_mutex);
 }
 
 /*
@@ -626,10 +764,14 @@ int cw_probes_init(void)
  */
 void cw_probes_exit(void)
 {
+	mutex_lock(&cw_arm_mutex);
+	cw_registered = false;
+	cw_armed = false;
 	cw_thp_exit();
 	cw_huge_exit();
 	unregister_kretprobe(&cw_wp_probe);
 	unregister_kprobe(&cw_rmap_probe);
+	mutex_unlock(&cw_arm_mutex);
 }
 
 void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,

@@ -33,6 +33,7 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 
 #include "internal.h"
@@ -55,6 +56,18 @@ static LLIST_HEAD(cw_exited);
 static LLIST_HEAD(cw_notices);
 
 static struct tracepoint *cw_tp_fork, *cw_tp_exit, *cw_tp_exec;
+
+/* Once nothing is watched: the probes are disarmed (probes.c). */
+static void cw_disarm_fn(struct work_struct *work)
+{
+	mutex_lock(&cw_ctl_mutex);
+	/* A WATCH arms under this mutex: nothing can be added meanwhile. */
+	if (!atomic_read(&cw_nwatched))
+		cw_probes_disarm();
+	mutex_unlock(&cw_ctl_mutex);
+}
+
+static DECLARE_WORK(cw_disarm_work, cw_disarm_fn);
 
 struct cw_entry_all {
 	struct cw_entry e;
@@ -163,7 +176,42 @@ static void cw_entry_insert(struct cw_entry *e)
 static void cw_entry_unhash(struct cw_entry *e)
 {
 	hash_del_rcu(&e->hnode);
-	atomic_dec(&cw_nwatched);
+	if (atomic_dec_and_test(&cw_nwatched))
+		schedule_work(&cw_disarm_work);
+}
+
+/* What @e's watchers want the fault path to feed; with cw_watch_lock held. */
+static void cw_entry_set_modes(struct cw_entry *e)
+{
+	u8 modes = 0;
+	int i;
+
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		struct cw_watcher *w = rcu_access_pointer(e->w[i]);
+
+		if (w)
+			modes |= w->events ? CW_MODE_EVENTS : CW_MODE_COUNTS;
+	}
+	WRITE_ONCE(e->modes, modes);
+}
+
+/*
+ * A fault of @e that its readers of events (@events) or of counts will not
+ * see: a full ring or table. Any context.
+ */
+void cw_entry_lost(struct cw_entry *e, bool events)
+{
+	int i;
+
+	atomic64_inc(&cw_lost_total);
+	rcu_read_lock();
+	for (i = 0; i < CW_MAX_WATCHERS; i++) {
+		struct cw_watcher *w = rcu_dereference(e->w[i]);
+
+		if (w && w->events == events)
+			atomic64_inc(&w->lost);
+	}
+	rcu_read_unlock();
 }
 
 static bool cw_entry_has_watchers(struct cw_entry *e)
@@ -187,6 +235,7 @@ static bool cw_entry_drop_watcher(struct cw_entry *e, struct cw_watcher *w)
 			cw_watcher_put(w);
 		}
 	}
+	cw_entry_set_modes(e);
 	return !cw_entry_has_watchers(e);
 }
 
@@ -295,15 +344,30 @@ static struct cw_watcher *cw_watcher_find(struct net *net, u32 portid)
 	return NULL;
 }
 
-static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid)
+/*
+ * The reader of @portid, created at its first WATCH, which decides whether
+ * it wants events (then the rings are made, if they were not yet) or counts.
+ */
+static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid,
+						   bool events, int *err)
 {
 	struct cw_watcher *w = cw_watcher_find(net, portid);
 
-	if (w)
-		return w;
+	*err = 0;
+	if (w) {
+		if (w->events != events)
+			*err = -EINVAL;
+		return *err ? NULL : w;
+	}
+	*err = events ? cw_events_want_rings() : 0;
+	if (*err)
+		return NULL;
+	*err = -ENOMEM;
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return NULL;
+	*err = 0;
+	w->events = events;
 	refcount_set(&w->ref, 1);	/* the list's */
 	w->net = get_net(net);
 	w->portid = portid;
@@ -332,12 +396,19 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
 		err = -ESHUTDOWN;
 		goto out_unlock;
 	}
-	w = cw_watcher_get_or_create(net, portid);
+	w = cw_watcher_get_or_create(net, portid, flags & COWWATCH_WATCH_EVENTS,
+				     &err);
+	if (err)
+		goto out_unlock;
 	fresh = cw_entry_alloc(GFP_KERNEL);
-	if (!w || !fresh) {
+	if (!fresh) {
 		err = -ENOMEM;
 		goto out_unlock;
 	}
+	/* Before the entry exists: its first fault after this must be seen. */
+	err = cw_probes_arm();
+	if (err)
+		goto out_unlock;
 
 	spin_lock(&cw_watch_lock);
 	/*
@@ -371,6 +442,7 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
 	}
 	refcount_inc(&w->ref);
 	rcu_assign_pointer(e->w[slot], w);
+	cw_entry_set_modes(e);
 out_spin:
 	spin_unlock(&cw_watch_lock);
 out_unlock:
@@ -400,7 +472,7 @@ static bool cw_descends_from(struct task_struct *p, struct task_struct *root)
  * watched, is missed.
  */
 static void cw_watch_descendants(struct net *net, u32 portid,
-				 struct task_struct *root)
+				 struct task_struct *root, u32 flags)
 {
 	struct task_struct *p;
 	struct pid **pids;
@@ -421,7 +493,8 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 		p = get_pid_task(pids[i], PIDTYPE_PID);
 		if (p) {
 			if (cw_may_watch(p))
-				cw_watch_task(net, portid, p, 0);
+				cw_watch_task(net, portid, p,
+					      flags & COWWATCH_WATCH_EVENTS);
 			put_task_struct(p);
 		}
 		put_pid(pids[i]);
@@ -454,7 +527,7 @@ int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
 	}
 	err = cw_watch_task(net, portid, task, flags);
 	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS))
-		cw_watch_descendants(net, portid, task);
+		cw_watch_descendants(net, portid, task, flags);
 out:
 	put_task_struct(task);
 	return err;
@@ -574,6 +647,7 @@ static void cw_on_fork(void *data, struct task_struct *parent,
 				RCU_INIT_POINTER(e->w[i], w);
 			}
 		}
+		cw_entry_set_modes(e);
 		cw_entry_insert(e);
 		/* Queued under the lock: the child's EXIT cannot come first. */
 		cw_notify(e, CW_NOTICE_FORK);
@@ -758,6 +832,8 @@ void cw_watch_free_all(void)
 		list_del(&w->node);
 		cw_watcher_put(w);
 	}
+	/* Nothing schedules it any more: netlink and the tracepoints are gone. */
+	cancel_work_sync(&cw_disarm_work);
 	rcu_barrier();	/* cw_entry_free_rcu() is module code */
 	/* Left: entries whose reference a probe took and never returned. */
 	list_for_each_entry_safe(ea, etmp, &cw_all, all) {

@@ -29,6 +29,13 @@ struct cw_event {
 	uint64_t ino;		/* 0: anonymous */
 	uint32_t flags;		/* COWWATCH_EVF_* */
 	const char *path;	/* the file of dev and ino; NULL: not sent */
+	/*
+	 * Faults this stands for: 1 for an event; for a count record
+	 * (COWWATCH_CMD_COUNTS) its count, the first at first_ns and the
+	 * last at time_ns, addr is vm_start, and tid, comm and cpu are 0.
+	 */
+	uint64_t count;
+	uint64_t first_ns;
 };
 
 struct cw_exit {

@@ -348,6 +348,21 @@ static struct file_name **file_slot(struct proc_table *t, uint32_t dev, uint64_t
 	return f;
 }
 
+const char *procs_file(struct proc_table *t, uint32_t dev, uint64_t ino, const char *path)
+{
+	struct file_name **slot = file_slot(t, dev, ino);
+
+	if (!*slot) {
+		*slot = calloc(1, sizeof(**slot));
+		if (!*slot)
+			return intern(t, path);
+		(*slot)->dev = dev;
+		(*slot)->ino = ino;
+	}
+	(*slot)->path = intern(t, path);
+	return (*slot)->path;
+}
+
 /*
  * The path of @ev's file: the module sends it with the first event of a
  * file (and again when it may have been lost), taken while the region
@@ -355,18 +370,11 @@ static struct file_name **file_slot(struct proc_table *t, uint32_t dev, uint64_t
  */
 static const char *file_path(struct proc_table *t, const struct cw_event *ev)
 {
-	struct file_name **slot = file_slot(t, ev->dev, ev->ino);
+	struct file_name **slot;
 
-	if (ev->path) {
-		if (!*slot) {
-			*slot = calloc(1, sizeof(**slot));
-			if (!*slot)
-				return intern(t, ev->path);
-			(*slot)->dev = ev->dev;
-			(*slot)->ino = ev->ino;
-		}
-		(*slot)->path = intern(t, ev->path);
-	}
+	if (ev->path)
+		return procs_file(t, ev->dev, ev->ino, ev->path);
+	slot = file_slot(t, ev->dev, ev->ino);
 	return *slot ? (*slot)->path : NULL;
 }
 
@@ -399,6 +407,12 @@ static const char *region_name(struct proc_table *t, struct proc *p, const struc
 	return intern(t, buf);
 }
 
+/* Faults @ev stands for: its count, 1 for an event. */
+static uint64_t faults_of(const struct cw_event *ev)
+{
+	return ev->count ? ev->count : 1;
+}
+
 static void add_region(struct proc *p, const struct cw_event *ev, const char *name)
 {
 	struct region_stat *r;
@@ -408,7 +422,7 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 		if (r->start == ev->vm_start && r->name == name) {
 			if (ev->vm_end > r->end)
 				r->end = ev->vm_end;
-			r->pages++;
+			r->pages += faults_of(ev);
 			return;
 		}
 	}
@@ -417,7 +431,7 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 		return;
 	p->regions = r;
 	p->regions[p->nregions++] = (struct region_stat){
-		.name = name, .start = ev->vm_start, .end = ev->vm_end, .pages = 1,
+		.name = name, .start = ev->vm_start, .end = ev->vm_end, .pages = faults_of(ev),
 	};
 }
 
@@ -459,13 +473,13 @@ static bool same_site(const struct site_stat *a, const struct site_stat *b)
 	return a->offset == b->offset;
 }
 
-static void add_site(struct proc *p, const struct site_stat *s)
+static void add_site(struct proc *p, const struct site_stat *s, uint64_t pages)
 {
 	struct site_stat *n;
 
 	for (size_t i = 0; i < p->nsites; i++) {
 		if (same_site(&p->sites[i], s)) {
-			p->sites[i].pages++;
+			p->sites[i].pages += pages;
 			return;
 		}
 	}
@@ -475,7 +489,7 @@ static void add_site(struct proc *p, const struct site_stat *s)
 	p->sites = n;
 	n = &p->sites[p->nsites++];
 	*n = *s;
-	n->pages = 1;
+	n->pages = pages;
 	/* A site keeps only the symbol: its offset varies from hit to hit. */
 	if (n->symbol)
 		n->offset = 0;
@@ -487,25 +501,28 @@ struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 	struct proc *p = procs_get(t, ev->pid);
 	bool copies = cw_outcome_copies(ev->outcome);
 	struct attribution a;
+	uint64_t first;
 
 	if (!p)
 		return NULL;
 	/* A process is named by its main thread (as ps names it), not by the others. */
 	if (ev->comm[0] && ev->tid == ev->tgid)
 		memcpy(p->comm, ev->comm, sizeof(p->comm));
-	if (!p->first_ns)
-		p->first_ns = ev->time_ns;
-	p->last_ns = ev->time_ns;
+	first = ev->first_ns ? ev->first_ns : ev->time_ns;
+	if (!p->first_ns || first < p->first_ns)
+		p->first_ns = first;
+	if (ev->time_ns > p->last_ns)
+		p->last_ns = ev->time_ns;
 	if (ev->outcome < __COWWATCH_OUT_MAX)
-		p->ev_counts[ev->outcome]++;
+		p->ev_counts[ev->outcome] += faults_of(ev);
 	if (!copies && !out)
 		return p;
 	a.region = region_name(t, p, ev);
 	resolve_site(t, p, ev, &a.site);
 	if (copies) {
-		p->ev_copied_bytes += ev->page_size;
+		p->ev_copied_bytes += (uint64_t)ev->page_size * faults_of(ev);
 		add_region(p, ev, a.region);
-		add_site(p, &a.site);
+		add_site(p, &a.site, faults_of(ev));
 	}
 	if (out)
 		*out = a;

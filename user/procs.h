@@ -115,7 +115,8 @@ struct attribution {
 };
 
 /*
- * Counts @ev for its process; a copy is also attributed to its region and
+ * Counts @ev (ev->count faults: a count record, or one event) for its
+ * process; a copy is also attributed to its region and
  * code site. With @out, the event's attribution is filled in (for every
  * outcome, not only copies). A region is named by what the module said at
  * the fault where it can (a file's path, the heap, the stack), else from
@@ -124,6 +125,11 @@ struct attribution {
  */
 struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 			 struct attribution *out);
+/*
+ * The module named file @dev, @ino: @path (interned, returned). Events and
+ * count records of that file are named so from now on.
+ */
+const char *procs_file(struct proc_table *t, uint32_t dev, uint64_t ino, const char *path);
 /* @ex's process exited: its exact counts and its last name. */
 void procs_exit(struct proc_table *t, const struct cw_exit *ex);
 

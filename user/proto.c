@@ -3,6 +3,7 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,6 +117,8 @@ static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
 	ev.dev = u32_or(tb[COWWATCH_EV_DEV], 0);
 	ev.ino = u64_or(tb[COWWATCH_EV_INO], 0);
 	ev.flags = u32_or(tb[COWWATCH_EV_FLAGS], 0);
+	ev.count = 1;
+	ev.first_ns = ev.time_ns;
 	/* A path names a file: an empty one, or one without an inode, is not one. */
 	if (tb[COWWATCH_EV_PATH] && ev.ino && mnl_attr_get_str(tb[COWWATCH_EV_PATH])[0])
 		ev.path = mnl_attr_get_str(tb[COWWATCH_EV_PATH]);
@@ -137,6 +140,90 @@ static int decode_events(struct decode_ctx *d, const struct nlmsghdr *nlh)
 			continue;
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || decode_event(d, attr))
 			err = -EBADMSG;
+	}
+	return err;
+}
+
+/* COWWATCH_A_FILE: a file's path, for the count records after it. */
+static int decode_file(struct decode_ctx *d, const struct nlattr *nest)
+{
+	const struct nlattr *tb[COWWATCH_EV_MAX + 1] = { NULL };
+	struct table t = { tb, ev_types, COWWATCH_EV_MAX };
+	uint64_t ino;
+
+	if (mnl_attr_parse_nested(nest, table_cb, &t) != MNL_CB_OK ||
+	    !tb[COWWATCH_EV_DEV] || !tb[COWWATCH_EV_INO] || !tb[COWWATCH_EV_PATH])
+		return -EBADMSG;
+	ino = mnl_attr_get_u64(tb[COWWATCH_EV_INO]);
+	/* A path names a file: an empty one, or one without an inode, is not one. */
+	if (!ino || !mnl_attr_get_str(tb[COWWATCH_EV_PATH])[0])
+		return -EBADMSG;
+	if (d->h->file)
+		d->h->file(d->ctx, mnl_attr_get_u32(tb[COWWATCH_EV_DEV]), ino,
+			   mnl_attr_get_str(tb[COWWATCH_EV_PATH]));
+	return 0;
+}
+
+static bool page_size_ok(uint32_t size)
+{
+	return size >= 4096 && !(size & (size - 1));
+}
+
+/*
+ * COWWATCH_A_COUNT: one struct cowwatch_count, copied out (the attribute
+ * is only 4-byte aligned). A longer one is a newer module's: its head is
+ * this one.
+ */
+static int decode_count(struct decode_ctx *d, const struct nlattr *attr)
+{
+	struct cowwatch_count rec;
+	struct cw_event ev;
+
+	if (mnl_attr_get_payload_len(attr) < sizeof(rec))
+		return -EBADMSG;
+	memcpy(&rec, mnl_attr_get_payload(attr), sizeof(rec));
+	if ((int32_t)rec.pid <= 0 || rec.outcome > COWWATCH_OUT_MAX || !rec.count ||
+	    !page_size_ok(rec.page_size) || rec.first_ns > rec.last_ns)
+		return -EBADMSG;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = (pid_t)rec.pid;
+	ev.tgid = rec.tgid;
+	ev.addr = rec.vm_start;
+	ev.ip = rec.ip;
+	ev.outcome = rec.outcome;
+	ev.page_size = rec.page_size;
+	ev.time_ns = rec.last_ns;
+	ev.first_ns = rec.first_ns;
+	ev.vm_start = rec.vm_start;
+	ev.vm_end = rec.vm_end;
+	ev.dev = rec.dev;
+	ev.ino = rec.ino;
+	ev.flags = rec.flags;
+	ev.count = rec.count;
+	d->st->counted += rec.count;
+	if (d->h->count)
+		d->h->count(d->ctx, &ev);
+	return 0;
+}
+
+static int decode_counts(struct decode_ctx *d, const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	int err = 0;
+
+	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(attr)) {
+		case COWWATCH_A_FILE:
+			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || decode_file(d, attr))
+				err = -EBADMSG;
+			break;
+		case COWWATCH_A_COUNT:
+			if (decode_count(d, attr))
+				err = -EBADMSG;
+			break;
+		default:
+			break;
+		}
 	}
 	return err;
 }
@@ -249,6 +336,9 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	switch (g->cmd) {
 	case COWWATCH_CMD_EVENTS:
 		err = decode_events(d, nlh);
+		break;
+	case COWWATCH_CMD_COUNTS:
+		err = decode_counts(d, nlh);
 		break;
 	case COWWATCH_CMD_EXIT:
 		err = decode_exit(d, tb);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Decoding the module's notifications (kmod/uapi/cowwatch.h): EVENTS,
- * EXIT, FORK, EXEC and GONE messages, as they arrive from one recv(). Any byte string
+ * COUNTS, EXIT, FORK, EXEC and GONE messages, as they arrive from one recv(). Any byte string
  * is safe to give it: a malformed message is counted and skipped, never
  * trusted (fuzzed in tests/fuzz/).
  */
@@ -16,6 +16,10 @@
 
 struct cw_handlers {
 	void (*event)(void *ctx, const struct cw_event *ev);
+	/* A count record: ev->count faults alike (see struct cw_event). */
+	void (*count)(void *ctx, const struct cw_event *ev);
+	/* The path of a file (dev, ino), sent before the records that need it. */
+	void (*file)(void *ctx, uint32_t dev, uint64_t ino, const char *path);
 	void (*exit)(void *ctx, const struct cw_exit *ex);
 	void (*gone)(void *ctx);
 	void (*fork)(void *ctx, const struct cw_notice *n);
@@ -35,6 +39,7 @@ struct cw_stream {
 	uint64_t lost_messages;	/* notifications missing from the sequence */
 	uint64_t malformed;	/* messages that did not decode */
 	uint64_t events, exits;	/* delivered */
+	uint64_t counted;	/* faults in count records delivered */
 	uint64_t forks, execs;
 	int gone;		/* the module is unloading */
 };

@@ -61,6 +61,21 @@ static void on_event(void *ctx, const struct cw_event *ev)
 		report_event(&s->rep, p, ev, &a);
 }
 
+/* The default mode: counts the module kept, attributed like events. */
+static void on_count(void *ctx, const struct cw_event *ev)
+{
+	struct session *s = ctx;
+
+	if (!s->opts->follow && ev->pid != s->target && !(s->have_child && ev->pid == s->child.pid))
+		return;
+	procs_event(&s->procs, ev, NULL);
+}
+
+static void on_file(void *ctx, uint32_t dev, uint64_t ino, const char *path)
+{
+	procs_file(&((struct session *)ctx)->procs, dev, ino, path);
+}
+
 static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 {
 	struct session *s = ctx;
@@ -133,7 +148,7 @@ static void on_gone(void *ctx)
 }
 
 static const struct cw_handlers handlers = {
-	.event = on_event, .exit = on_exit_msg, .gone = on_gone,
+	.event = on_event, .count = on_count, .file = on_file, .exit = on_exit_msg, .gone = on_gone,
 	.fork = on_fork, .exec = on_exec, .exec_ahead = on_exec_ahead,
 };
 
@@ -167,9 +182,17 @@ static int watch_error(int err, pid_t pid)
 	}
 }
 
+/*
+ * Events only when they are printed (--events): otherwise the module
+ * counts in the kernel, which costs a fault far less.
+ */
 static int watch_one(struct session *s, pid_t pid, uint32_t flags)
 {
-	int err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
+	int err;
+
+	if (s->opts->events)
+		flags |= COWWATCH_WATCH_EVENTS;
+	err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
 
 	if (!err)
 		mark_live(s, procs_get(&s->procs, pid));

@@ -22,6 +22,12 @@
  *                           faults before that are neither counted nor
  *                           sent (a reader's own child, held before it
  *                           execs the command to watch).
+ *                           COWWATCH_WATCH_EVENTS: this reader wants
+ *                           every fault as an event (COWWATCH_CMD_EVENTS).
+ *                           Without it the reader gets counts
+ *                           (COWWATCH_CMD_COUNTS), which cost a fault far
+ *                           less. A reader's first WATCH decides; a later
+ *                           one asking the other way gets -EINVAL.
  *   COWWATCH_CMD_UNWATCH    COWWATCH_A_PID: stop watching it (children
  *                           already followed stay watched).
  *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
@@ -34,6 +40,20 @@
  *                           region existed, when this reader was not sent
  *                           that file's path recently: a reader keeps the
  *                           path of each (COWWATCH_EV_DEV, COWWATCH_EV_INO).
+ *   COWWATCH_CMD_COUNTS     COWWATCH_A_SEQ, COWWATCH_A_LOST, then
+ *                           COWWATCH_A_FILE nests (COWWATCH_EV_DEV,
+ *                           COWWATCH_EV_INO, COWWATCH_EV_PATH: a file's
+ *                           path, sent when this reader was not sent it
+ *                           lately, before the records that need it) and
+ *                           COWWATCH_A_COUNT attributes, each one struct
+ *                           cowwatch_count: the faults of one process with
+ *                           the same outcome, page size, flags, region and
+ *                           user IP since the previous COUNTS. Every
+ *                           fault is in one record, unless the module's
+ *                           table was full: then it is counted in
+ *                           COWWATCH_A_LOST (the EXIT counters stay exact).
+ *                           A process's records come after its FORK or
+ *                           EXEC and before its EXIT.
  *   COWWATCH_CMD_EXIT       COWWATCH_A_SEQ, COWWATCH_A_TGID, COWWATCH_A_PID,
  *                           COWWATCH_A_TIME, COWWATCH_A_COMM (the name of
  *                           the process's main thread) and
@@ -61,6 +81,8 @@
 #ifndef _UAPI_COWWATCH_H
 #define _UAPI_COWWATCH_H
 
+#include <linux/types.h>
+
 /*
  * Release of the module, the reader and the DKMS package: the one place the
  * version is written. dkms.conf and the Makefile read it from this line
@@ -70,7 +92,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	2
+#define COWWATCH_GENL_VERSION	3
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
@@ -82,6 +104,7 @@ enum cowwatch_cmd {
 	COWWATCH_CMD_GONE,
 	COWWATCH_CMD_FORK,
 	COWWATCH_CMD_EXEC,
+	COWWATCH_CMD_COUNTS,
 	__COWWATCH_CMD_MAX,
 };
 
@@ -107,6 +130,10 @@ enum cowwatch_attr {
 	COWWATCH_A_COMM,		/* string */
 	COWWATCH_A_WATCH_FLAGS,		/* u32: COWWATCH_WATCH_* */
 	COWWATCH_A_TIME,		/* u64, ktime_get_ns() */
+	COWWATCH_A_FILE,		/* nest: EV_DEV, EV_INO, EV_PATH */
+	COWWATCH_A_COUNT,		/* binary: struct cowwatch_count */
+	COWWATCH_A_STAT_ARMED,		/* u32: 1 while the probes are armed */
+	COWWATCH_A_STAT_BYTES_PER_CPU,	/* u64: the module's buffers per CPU */
 	__COWWATCH_A_MAX,
 };
 
@@ -159,11 +186,38 @@ enum cowwatch_outcome {
 /* COWWATCH_A_WATCH_FLAGS */
 #define COWWATCH_WATCH_DESCENDANTS	0x1
 #define COWWATCH_WATCH_FROM_EXEC	0x2
+#define COWWATCH_WATCH_EVENTS		0x4
 
 /* COWWATCH_EV_FLAGS */
 #define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */
 #define COWWATCH_EVF_UNSHARE	0x2	/* unshare fault (GUP pin), not a write */
 #define COWWATCH_EVF_HEAP	0x4	/* anonymous: the region is the brk heap */
 #define COWWATCH_EVF_STACK	0x8	/* anonymous: the main thread's stack */
+
+/*
+ * COWWATCH_A_COUNT: @count faults of one process (@pid in the reader's pid
+ * namespace, @tgid in the initial one) that ended in @outcome, on pages of
+ * @page_size bytes, with COWWATCH_EVF_* @flags, in the region that started
+ * at @vm_start (it ended at @vm_end at the last of them; a file region's
+ * file is @dev and @ino, @ino 0 if anonymous), written by the code at user
+ * address @ip (0: a remote fault), the first at @first_ns and the last at
+ * @last_ns (ktime_get_ns()). Fixed size, native byte order, 8-byte fields
+ * first; the attribute may be only 4-byte aligned: copy it out.
+ */
+struct cowwatch_count {
+	__u64 count;
+	__u64 vm_start;
+	__u64 vm_end;
+	__u64 ip;
+	__u64 ino;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 pid;
+	__u32 tgid;
+	__u32 dev;
+	__u32 outcome;
+	__u32 page_size;
+	__u32 flags;
+};
 
 #endif /* _UAPI_COWWATCH_H */

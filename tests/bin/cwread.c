@@ -3,7 +3,7 @@
  * cwread: the minimal cowwatch reader the guest tests use.
  *
  *   cwread stats
- *   cwread [-d] [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
+ *   cwread [-c] [-d] [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
  *
  * "watch" sends WATCH for each PID (then UNWATCH for each -x PID), prints
  * "watching PID" for each, then prints one line per notification until the
@@ -16,6 +16,11 @@
  *   fork pid= ppid= seq=
  *   exec pid= comm= seq=
  *   gone lost= seq=
+ *   count pid= tgid= outcome= n= size= vm_start= vm_end= ip= dev= ino=
+ *         flags= first= last= seq=     (with -c)
+ *   file dev= ino= path= seq=          (with -c)
+ * It asks for events (COWWATCH_WATCH_EVENTS); -c asks for counts instead
+ * (COWWATCH_CMD_COUNTS, the default mode of cowwatch).
  * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS).
  * -U UID drops to that uid and gid first (in the guest, an unprivileged
  * process cannot load shared libraries over the 9p root, so setpriv
@@ -142,6 +147,34 @@ static void print_event(const struct nlattr *nest, uint32_t mseq)
 	       evu(&ev, COWWATCH_EV_TIME), mseq);
 }
 
+static void print_count(const struct nlattr *a, uint32_t mseq)
+{
+	struct cowwatch_count c;
+
+	if (mnl_attr_get_payload_len(a) < sizeof(c)) {
+		printf("count malformed seq=%u\n", mseq);
+		return;
+	}
+	memcpy(&c, mnl_attr_get_payload(a), sizeof(c));
+	printf("count pid=%u tgid=%u outcome=%s n=%" PRIu64 " size=%u vm_start=0x%" PRIx64
+	       " vm_end=0x%" PRIx64 " ip=0x%" PRIx64 " dev=%u ino=%" PRIu64 " flags=%u"
+	       " first=%" PRIu64 " last=%" PRIu64 " seq=%u\n",
+	       c.pid, c.tgid, c.outcome < __COWWATCH_OUT_MAX ? outcome_names[c.outcome] : "?",
+	       (uint64_t)c.count, c.page_size, (uint64_t)c.vm_start, (uint64_t)c.vm_end,
+	       (uint64_t)c.ip, c.dev, (uint64_t)c.ino, c.flags, (uint64_t)c.first_ns,
+	       (uint64_t)c.last_ns, mseq);
+}
+
+static void print_file(const struct nlattr *nest, uint32_t mseq)
+{
+	struct ev ev = { 0 };
+
+	mnl_attr_parse_nested(nest, ev_attr, &ev);
+	printf("file dev=%" PRIu64 " ino=%" PRIu64 " path=%s seq=%u\n",
+	       evu(&ev, COWWATCH_EV_DEV), evu(&ev, COWWATCH_EV_INO),
+	       ev.tb[COWWATCH_EV_PATH] ? mnl_attr_get_str(ev.tb[COWWATCH_EV_PATH]) : "?", mseq);
+}
+
 static int msg_attr(const struct nlattr *a, void *data)
 {
 	struct msg *m = data;
@@ -171,13 +204,16 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), msg_attr, &m);
 	printf("wp_hits=%" PRIu64 " wp_watched=%" PRIu64 " rmap_hits=%" PRIu64
-	       " nmissed=%" PRIu64 " lost=%" PRIu64 " watched=%u rmap_symbol=%s\n",
+	       " nmissed=%" PRIu64 " lost=%" PRIu64 " watched=%u armed=%u bytes_per_cpu=%" PRIu64
+	       " rmap_symbol=%s\n",
 	       m.tb[COWWATCH_A_STAT_WP_HITS] ? u64_of(m.tb[COWWATCH_A_STAT_WP_HITS]) : 0,
 	       m.tb[COWWATCH_A_STAT_WP_WATCHED] ? u64_of(m.tb[COWWATCH_A_STAT_WP_WATCHED]) : 0,
 	       m.tb[COWWATCH_A_STAT_RMAP_HITS] ? u64_of(m.tb[COWWATCH_A_STAT_RMAP_HITS]) : 0,
 	       m.tb[COWWATCH_A_STAT_NMISSED] ? u64_of(m.tb[COWWATCH_A_STAT_NMISSED]) : 0,
 	       m.tb[COWWATCH_A_STAT_LOST] ? u64_of(m.tb[COWWATCH_A_STAT_LOST]) : 0,
 	       m.tb[COWWATCH_A_STAT_WATCHED] ? mnl_attr_get_u32(m.tb[COWWATCH_A_STAT_WATCHED]) : 0,
+	       m.tb[COWWATCH_A_STAT_ARMED] ? mnl_attr_get_u32(m.tb[COWWATCH_A_STAT_ARMED]) : 0,
+	       m.tb[COWWATCH_A_STAT_BYTES_PER_CPU] ? u64_of(m.tb[COWWATCH_A_STAT_BYTES_PER_CPU]) : 0,
 	       m.tb[COWWATCH_A_STAT_RMAP_SYMBOL] ? mnl_attr_get_str(m.tb[COWWATCH_A_STAT_RMAP_SYMBOL]) : "?");
 	return MNL_CB_OK;
 }
@@ -201,6 +237,16 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_for_each(a, nlh, sizeof(*g))
 			if (mnl_attr_get_type(a) == COWWATCH_A_EVENT)
 				print_event(a, m.seq);
+		break;
+	case COWWATCH_CMD_COUNTS:
+		printf("msg seq=%u lost=%" PRIu64 " counts\n", m.seq,
+		       m.tb[COWWATCH_A_LOST] ? u64_of(m.tb[COWWATCH_A_LOST]) : 0);
+		mnl_attr_for_each(a, nlh, sizeof(*g)) {
+			if (mnl_attr_get_type(a) == COWWATCH_A_COUNT)
+				print_count(a, m.seq);
+			else if (mnl_attr_get_type(a) == COWWATCH_A_FILE)
+				print_file(a, m.seq);
+		}
 		break;
 	case COWWATCH_CMD_EXIT: {
 		uint64_t c[__COWWATCH_OUT_MAX] = { 0 };
@@ -288,11 +334,12 @@ int main(int argc, char **argv)
 	static char rbuf[65536];
 	struct nlmsghdr *nlh;
 	long idle_ms = 0, unwatch[16];
-	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err, descendants = 0;
+	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err, descendants = 0, counts = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "dt:u:x:U:")) != -1) {
+	while ((opt = getopt(argc, argv, "cdt:u:x:U:")) != -1) {
 		switch (opt) {
+		case 'c': counts = 1; break;
 		case 'd': descendants = 1; break;
 		case 'U':
 			if (setgroups(0, NULL) || setgid(atoi(optarg)) ||
@@ -306,7 +353,7 @@ int main(int argc, char **argv)
 				unwatch[nunwatch++] = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cwread stats | cwread [-d] [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
+			fprintf(stderr, "usage: cwread stats | cwread [-c] [-d] [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
 			return 1;
 		}
 	}
@@ -346,9 +393,9 @@ int main(int argc, char **argv)
 	for (i = optind + 1; i < argc; i++) {
 		nlh = put_req(buf, family, COWWATCH_CMD_WATCH);
 		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)atol(argv[i]));
-		if (descendants)
-			mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS,
-					 COWWATCH_WATCH_DESCENDANTS);
+		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS,
+				 (descendants ? COWWATCH_WATCH_DESCENDANTS : 0) |
+				 (counts ? 0 : COWWATCH_WATCH_EVENTS));
 		err = request(nlh, notify_cb);
 		if (err) {
 			printf("error watch %s: %s (%s)\n", argv[i], strerror(-err),

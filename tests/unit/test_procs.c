@@ -380,6 +380,50 @@ static void test_process_name(uint64_t ip)
 	procs_free(&t);
 }
 
+/*
+ * The default mode's count records: one record stands for many faults, and
+ * adds up with events of the same region and code; a file named by its own
+ * message names the records after it.
+ */
+static void test_count_records(uint64_t ip)
+{
+	const pid_t gone = 0x7ffffff6;
+	struct map_entry file = { .start = 0x7f0000000000ULL, .end = 0x7f0000400000ULL, .ino = 9 };
+	struct proc_table t;
+	struct cw_event ev;
+	struct proc *p;
+
+	report(procs_init(&t) == 0, "count records: table created");
+	report(!strcmp(procs_file(&t, 0x1c, 9, "/srv/model.bin"), "/srv/model.bin"),
+	       "count records: file named");
+	ev = event(gone, COWWATCH_OUT_FILE, file.start, ip, &file);
+	ev.dev = 0x1c;
+	ev.tid = 0;
+	ev.comm[0] = 0;
+	ev.count = 300;
+	ev.first_ns = 500;
+	ev.time_ns = 900;
+	p = procs_event(&t, &ev, NULL);
+	report(p && !p->comm[0], "count records: no name taken from a record");
+	ev = event(gone, COWWATCH_OUT_FILE, file.start + 4096, ip, &file);
+	ev.dev = 0x1c;
+	ev.time_ns = 1000;
+	procs_event(&t, &ev, NULL);
+	ev.count = 2;
+	ev.outcome = COWWATCH_OUT_REUSE;
+	procs_event(&t, &ev, NULL);
+	p = procs_find(&t, gone);
+	report(p && p->nregions == 1 && p->regions[0].pages == 301 &&
+	       !strcmp(p->regions[0].name, "/srv/model.bin"),
+	       "count records: 300 + 1 copies in one named region (%llu)",
+	       p && p->nregions ? (unsigned long long)p->regions[0].pages : 0ULL);
+	report(p && p->nsites == 1 && p->sites[0].pages == 301, "count records: one site, 301 pages");
+	report(p && p->ev_counts[COWWATCH_OUT_FILE] == 301 && p->ev_counts[COWWATCH_OUT_REUSE] == 2 &&
+	       proc_copied_bytes(p) == 301 * 4096ULL, "count records: counts and bytes");
+	report(p && p->first_ns == 500 && p->last_ns == 1000, "count records: first and last time");
+	procs_free(&t);
+}
+
 int main(void)
 {
 	const pid_t self = getpid(), child = 0x7ffffff0;	/* a pid no process has */
@@ -487,6 +531,7 @@ int main(void)
 	test_kernel_names(ip);
 	test_one_row_per_region(ip);
 	test_process_name(ip);
+	test_count_records(ip);
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
 	test_timens_offset();

@@ -36,7 +36,33 @@ struct seen {
 	char exec_comm[CW_COMM_LEN];
 	struct cw_notice fork, exec;
 	char path[64];		/* the first event's path */
+	struct cw_event cnt[4];	/* count records */
+	int ncnt;
+	uint32_t file_dev;
+	uint64_t file_ino;
+	char file_path[64];
+	int nfile_before_count;	/* files named before the first record */
 };
+
+static void on_count(void *ctx, const struct cw_event *ev)
+{
+	struct seen *s = ctx;
+
+	if (s->ncnt < 4)
+		s->cnt[s->ncnt] = *ev;
+	s->ncnt++;
+}
+
+static void on_file(void *ctx, uint32_t dev, uint64_t ino, const char *path)
+{
+	struct seen *s = ctx;
+
+	s->file_dev = dev;
+	s->file_ino = ino;
+	snprintf(s->file_path, sizeof(s->file_path), "%s", path);
+	if (!s->ncnt)
+		s->nfile_before_count++;
+}
 
 static void on_event(void *ctx, const struct cw_event *ev)
 {
@@ -84,6 +110,7 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 
 static const struct cw_handlers handlers = {
 	.event = on_event, .exit = on_exit_msg, .gone = on_gone, .fork = on_fork, .exec = on_exec,
+	.count = on_count, .file = on_file,
 };
 
 static struct nlmsghdr *put_msg(char *buf, uint8_t cmd, uint32_t seq)
@@ -190,6 +217,92 @@ static void test_events(void)
 	report(s.nev == 1 && st.lost_messages == 2 && st.next_seq == 5,
 	       "a gap in sequence numbers counts lost messages (%llu)",
 	       (unsigned long long)st.lost_messages);
+}
+
+/* A count record as kmod/netlink.c puts it: one binary attribute. */
+static void put_count(struct nlmsghdr *nlh, uint32_t pid, uint32_t outcome, uint64_t n,
+		      uint64_t ino)
+{
+	struct cowwatch_count c = {
+		.count = n, .vm_start = 0x7f0000000000ULL, .vm_end = 0x7f0000200000ULL,
+		.ip = 0x401234, .ino = ino, .first_ns = 1000, .last_ns = 5000,
+		.pid = pid, .tgid = pid + 1000, .dev = ino ? 0x801 : 0,
+		.outcome = outcome, .page_size = 4096, .flags = COWWATCH_EVF_HEAP,
+	};
+
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+}
+
+static void test_counts(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 0);
+	struct cowwatch_count c = { .count = 1, .pid = 5, .page_size = 4096 };
+	struct nlattr *nest;
+	struct seen s;
+
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_FILE);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 0x801);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 42);
+	mnl_attr_put_strz(nlh, COWWATCH_EV_PATH, "/srv/data.bin");
+	mnl_attr_nest_end(nlh, nest);
+	put_count(nlh, 77, COWWATCH_OUT_FILE, 300, 42);
+	put_count(nlh, 78, COWWATCH_OUT_COPY, 7, 0);
+	mnl_attr_put_u64(nlh, COWWATCH_A_LOST, 11);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.ncnt == 2 && s.nev == 0,
+	       "counts: two records, no events");
+	report(s.nfile_before_count == 1 && s.file_dev == 0x801 && s.file_ino == 42 &&
+	       !strcmp(s.file_path, "/srv/data.bin"), "counts: the file named before its record");
+	report(s.cnt[0].pid == 77 && s.cnt[0].tgid == 1077 && s.cnt[0].count == 300 &&
+	       s.cnt[0].outcome == COWWATCH_OUT_FILE && s.cnt[0].page_size == 4096 &&
+	       s.cnt[0].vm_start == 0x7f0000000000ULL && s.cnt[0].addr == s.cnt[0].vm_start &&
+	       s.cnt[0].vm_end == 0x7f0000200000ULL && s.cnt[0].ip == 0x401234 &&
+	       s.cnt[0].first_ns == 1000 && s.cnt[0].time_ns == 5000 && s.cnt[0].ino == 42 &&
+	       s.cnt[0].dev == 0x801 && s.cnt[0].flags == COWWATCH_EVF_HEAP && !s.cnt[0].tid &&
+	       !s.cnt[0].comm[0], "counts: every field of the first record");
+	report(s.cnt[1].pid == 78 && s.cnt[1].count == 7 && s.cnt[1].ino == 0, "counts: second record");
+	report(st.counted == 307 && st.lost_events == 11 && st.next_seq == 1,
+	       "counts: stream counted 307 faults, lost 11");
+
+	/* A record cut short, a zero count, a bad page size: each refused. */
+	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 1);
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c) - 4, &c);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.ncnt == 0,
+	       "counts: a short record is malformed");
+	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 2);
+	c.count = 0;
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+	c.count = 1;
+	c.page_size = 4095;
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+	c.page_size = 4096;
+	c.outcome = COWWATCH_OUT_MAX + 1;
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+	c.outcome = 0;
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.ncnt == 1 &&
+	       s.cnt[0].pid == 5, "counts: zero count, odd page size, unknown outcome refused; "
+	       "the good record kept");
+	/* A newer module's longer record: its head is this one. */
+	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 3);
+	{
+		char longer[sizeof(c) + 8] = { 0 };
+
+		memcpy(longer, &c, sizeof(c));
+		mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(longer), longer);
+	}
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.ncnt == 1 && s.cnt[0].pid == 5,
+	       "counts: a longer record is read by its head");
+	/* A file without a path, or with inode 0, names nothing. */
+	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 4);
+	nest = mnl_attr_nest_start(nlh, COWWATCH_A_FILE);
+	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 1);
+	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 0);
+	mnl_attr_put_strz(nlh, COWWATCH_EV_PATH, "/x");
+	mnl_attr_nest_end(nlh, nest);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && !s.file_path[0],
+	       "counts: a file of inode 0 is malformed");
 }
 
 static void test_exit_gone_and_batches(void)
@@ -449,6 +562,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		seed_dir = argv[1];
 	test_events();
+	test_counts();
 	test_exit_gone_and_batches();
 	test_malformed();
 	test_drain_ahead();
