@@ -31,7 +31,7 @@
 
 static unsigned int count_slots = 512;
 module_param(count_slots, uint, 0444);
-MODULE_PARM_DESC(count_slots, "distinct (process, outcome, region, code) counts per CPU between two drains, rounded up to a power of two (default 512; two tables of 96 bytes a slot)");
+MODULE_PARM_DESC(count_slots, "distinct (process, outcome, region, code) counts per CPU between two drains, rounded up to a power of two (default 512; two tables of 88 bytes a slot)");
 
 /* Slots looked at from a key's hash before the fault is counted as lost. */
 #define CW_COUNT_PROBES		16

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Ground truth: tests/workloads/groundtruth breaks copy-on-write sharing in
 # every way cowwatch tells apart and writes down exactly what it did; the
-# reader (cowwatch --json --events) must agree page for page. Four workers,
+# reader (cowwatch --json --events) must agree page for page, and the
+# default mode's summary (counts kept in the kernel) region for region. Four workers,
 # each with a different count per kind (worker 0 from a second thread), all
 # exiting within milliseconds of their writes:
 #   anon 7,30,64,5     copies of filled private anonymous pages
@@ -16,6 +17,9 @@
 # A second groundtruth tree with other counts, not watched, runs at the same
 # time on the other CPU and must leave no trace. Expected numbers come from
 # the workload's own account (what it did), checked by check_groundtruth.py.
+# Twice: with --events (every event checked), and in the default mode, where
+# the module counts in the kernel and only the summary can be checked: it
+# must be the same, region by region and function by function.
 # guest-timeout: 180
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 gt=$COWWATCH_SRC/tests/workloads/groundtruth
@@ -26,20 +30,35 @@ echo 16 >/proc/sys/vm/nr_hugepages
 expect_eq "$(cat /proc/sys/vm/nr_hugepages)" 16 "huge pages reserved"
 load_module
 
-"$gt" --go "$go" --cpu 1 --file /tmp/gt-outsider anon=11,12 zero=4,4 file=3,3 thp=9,9 \
-	huge=1,1 reuse=20 >"$RESULT_DIR/outsider.json" &
-outsider=$!
-wait_for "$RESULT_DIR/outsider.json" '"held"'
-"$COWWATCH_BIN" --json --events --top 100 -o "$RESULT_DIR/out.json" -- \
-	"$gt" --go "$go" --cpu 0 --file /tmp/gt-watched anon=7,30,64,5 zero=3,0,9,1 \
-	file=2,5,0,4 thp=17,0,3,40 huge=1,0,0,2 reuse=50 >"$RESULT_DIR/account.json" &
-reader=$!
-wait_for "$RESULT_DIR/account.json" '"held"'
-touch "$go"
-wait "$reader" || fail "cowwatch -- groundtruth exited $?"
-wait "$outsider" || fail "the unwatched groundtruth exited $?"
-grep -q '"done":true' "$RESULT_DIR/account.json" || fail "groundtruth did not finish"
-python3 "$COWWATCH_SRC/tests/lib/check_groundtruth.py" "$RESULT_DIR/account.json" \
-	"$RESULT_DIR/outsider.json" "$RESULT_DIR/out.json" || fail "cowwatch differs from ground truth"
+# run NAME [COWWATCH OPTIONS]: both trees, the watched one under cowwatch;
+# $RESULT_DIR/NAME.json (cowwatch), NAME.account, NAME.outsider.
+run() {
+	local name=$1 outsider reader
+	shift
+	rm -f "$go"
+	"$gt" --go "$go" --cpu 1 --file /tmp/gt-outsider anon=11,12 zero=4,4 file=3,3 thp=9,9 \
+		huge=1,1 reuse=20 >"$RESULT_DIR/$name.outsider" &
+	outsider=$!
+	wait_for "$RESULT_DIR/$name.outsider" '"held"'
+	"$COWWATCH_BIN" --json "$@" --top 100 -o "$RESULT_DIR/$name.json" -- \
+		"$gt" --go "$go" --cpu 0 --file /tmp/gt-watched anon=7,30,64,5 zero=3,0,9,1 \
+		file=2,5,0,4 thp=17,0,3,40 huge=1,0,0,2 reuse=50 >"$RESULT_DIR/$name.account" &
+	reader=$!
+	wait_for "$RESULT_DIR/$name.account" '"held"'
+	touch "$go"
+	wait "$reader" || fail "cowwatch -- groundtruth ($name) exited $?"
+	wait "$outsider" || fail "the unwatched groundtruth ($name) exited $?"
+	grep -q '"done":true' "$RESULT_DIR/$name.account" || fail "groundtruth ($name) did not finish"
+}
+
+# Every event (--events), then the default mode: the module's counts.
+run events --events
+python3 "$COWWATCH_SRC/tests/lib/check_groundtruth.py" "$RESULT_DIR/events.account" \
+	"$RESULT_DIR/events.outsider" "$RESULT_DIR/events.json" ||
+	fail "cowwatch --events differs from ground truth"
+run counts
+python3 "$COWWATCH_SRC/tests/lib/check_groundtruth.py" --summary-only \
+	"$RESULT_DIR/counts.account" "$RESULT_DIR/counts.outsider" "$RESULT_DIR/counts.json" ||
+	fail "cowwatch (counts) differs from ground truth"
 unload_module
 echo 0 >/proc/sys/vm/nr_hugepages

@@ -3,13 +3,18 @@
 it did (tests/workloads/groundtruth.c), and that a second groundtruth tree
 run at the same time but not watched left no trace in it.
 
-usage: check_groundtruth.py ACCOUNT OUTSIDER_ACCOUNT COWWATCH_JSON
+usage: check_groundtruth.py [--summary-only] ACCOUNT OUTSIDER_ACCOUNT COWWATCH_JSON
 
 For every process of the watched tree and every region groundtruth set up,
 the events cowwatch delivered there must be exactly the expected ones: the
 same number of each kind (and no other kind), each page once, at the
 region's page size, named by the region's name and by the function that
-wrote. Every check is printed; the exit status is 1 if any failed.
+wrote. The summary must agree: pages copied per region (named, with its
+end), per writing function, and the kernel's exit counts. With
+--summary-only (cowwatch without --events: the module's counts) there are
+no events; the summary must agree all the same, and each process's fork
+or exec record come before its exit. Every check is printed; the exit
+status is 1 if any failed.
 """
 import collections
 import json
@@ -40,10 +45,15 @@ def region_of(regions, addr):
 
 
 def main():
-    regions, expects, workers, parent = read_account(sys.argv[1])
-    _, _, outsiders, outsider_parent = read_account(sys.argv[2])
-    records = [json.loads(line) for line in open(sys.argv[3]) if line.strip()]
+    args = sys.argv[1:]
+    summary_only = args[0] == "--summary-only"
+    if summary_only:
+        args = args[1:]
+    regions, expects, workers, parent = read_account(args[0])
+    _, _, outsiders, outsider_parent = read_account(args[1])
+    records = [json.loads(line) for line in open(args[2]) if line.strip()]
     events = [r for r in records if r["type"] == "event"]
+    check(not summary_only or not events, "no event records without --events (%d)" % len(events))
     exits = {r["pid"]: r for r in records if r["type"] == "exit"}
     check(records and records[-1]["type"] == "summary", "the summary is the last record")
     summary = records[-1]
@@ -72,6 +82,8 @@ def main():
     for pid in sorted(tree):
         role = "parent" if pid == parent else "worker %d" % workers[pid]["worker"]
         for name, region in regions.items():
+            if summary_only:
+                break
             evs = got.get((pid, name), [])
             kinds = collections.Counter(e["kind"] for e in evs)
             expected = want.get((pid, name), collections.Counter())
@@ -117,8 +129,24 @@ def main():
                       "%s: summary: %s region named %s, ends at the region's end"
                       % (role, name, entry[0]["name"]))
         check(p["copied_bytes"] >= copied, "%s: copied_bytes %d >= %d" % (role, p["copied_bytes"], copied))
+        # Pages copied per writing function: the summary's sites.
+        by_symbol = collections.Counter()
+        for e in expects:
+            if e["pid"] == pid and e["kind"] != "reuse":
+                by_symbol[e["symbol"]] += e["pages"]
+        sites = collections.Counter({st["symbol"]: st["copied_pages"] for st in p["sites"]
+                                     if st["symbol"] in by_symbol})
+        check(sites == by_symbol, "%s: summary: pages per writing function %s, expected %s"
+              % (role, dict(sites), dict(by_symbol)))
         check(pid in exits and exits[pid]["counts"] == p["counts"],
               "%s: exit record, summary counts are the kernel's exit counts" % role)
+        born = [r for r in records if r.get("pid") == pid and
+                r["type"] == ("exec" if pid == parent else "fork")]
+        if summary_only:
+            check(len(born) == 1 and (pid == parent or born[0]["ppid"] == parent) and
+                  pid in exits and exits[pid]["time_ns"] >= born[0]["time_ns"],
+                  "%s: one %s record, before its exit" % (role, "exec" if pid == parent else "fork"))
+            continue
         if pid in exits:
             ev_counts = collections.Counter(e["kind"] for e in events if e["pid"] == pid)
             check(all(exits[pid]["counts"][k] == ev_counts[k] for k in exits[pid]["counts"]),
@@ -126,8 +154,6 @@ def main():
         # The time line: born (forked, or exec'd for the command) before its
         # first event, exited after its last, on the events' clock.
         times = [e["time_ns"] for e in events if e["pid"] == pid]
-        born = [r for r in records if r.get("pid") == pid and
-                r["type"] == ("exec" if pid == parent else "fork")]
         check(len(born) == 1 and (pid == parent or born[0]["ppid"] == parent) and
               times and born[0]["time_ns"] <= min(times),
               "%s: one %s record, before its first event" % (role, "exec" if pid == parent else "fork"))

@@ -1,0 +1,61 @@
+#!/bin/bash
+# Nothing watched, nothing paid: the module's probes are armed only while
+# a process is watched (GET_STATS armed=, wp_hits=). Unwatched faults with
+# nothing watched hit no probe; while a reader watches a sleeper, every
+# process's write faults hit the probe; once the reader is gone the probes
+# are disarmed again. The event rings exist only once a reader asked for
+# events: until then the module's buffers per CPU are its two count tables,
+# at most 128 KiB (GET_STATS bytes_per_cpu).
+# guest-timeout: 120
+. "$COWWATCH_SRC/tests/lib/guest-lib.sh"
+. "$COWWATCH_SRC/tests/lib/cw-guest.sh"
+tree=$COWWATCH_SRC/tests/workloads/cowtree
+stat_field() { "$CWREAD" stats | sed -n "s/\(^\|.* \)$1=\([0-9]*\).*/\2/p"; }
+# wait_stat FIELD VALUE: GET_STATS's FIELD becomes VALUE (disarming runs in a work item).
+wait_stat() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(stat_field "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "GET_STATS $1 stayed $(stat_field "$1"), expected $2"
+}
+
+load_module
+expect_eq "$(stat_field armed)" 0 "armed after load"
+counts_bytes=$(stat_field bytes_per_cpu)
+[ "$counts_bytes" -gt 0 ] && [ "$counts_bytes" -le $((128 * 1024)) ] ||
+	fail "module buffers per CPU with no events reader: $counts_bytes bytes"
+echo "ok: buffers per CPU without an events reader: $counts_bytes bytes"
+"$tree" 64 64 >/dev/null
+expect_eq "$(stat_field wp_hits)" 0 "probe hits of unwatched faults, nothing watched"
+
+sleep 1000 &
+sleeper=$!
+"$CWREAD" -c watch "$sleeper" >"$RESULT_DIR/counts.out" 2>&1 &
+reader=$!
+wait_watched 1
+expect_eq "$(stat_field armed)" 1 "armed while a reader watches"
+"$tree" 64 64 >/dev/null
+hits=$(stat_field wp_hits)
+[ "$hits" -ge 128 ] || fail "probe hits of 128 unwatched copies while armed: $hits"
+echo "ok: $hits probe hits while armed"
+expect_eq "$(stat_field bytes_per_cpu)" "$counts_bytes" "no rings for a reader of counts"
+kill "$reader"
+wait "$reader" || true
+wait_watched 0
+wait_stat armed 0
+hits=$(stat_field wp_hits)
+"$tree" 64 64 >/dev/null
+expect_eq "$(stat_field wp_hits)" "$hits" "probe hits after the last reader left"
+
+"$CWREAD" watch "$sleeper" >"$RESULT_DIR/events.out" 2>&1 &
+reader=$!
+wait_watched 1
+ring=$(($(stat_field bytes_per_cpu) - counts_bytes))
+[ "$ring" -ge $((4096 * 100)) ] || fail "ring bytes per CPU with an events reader: $ring"
+echo "ok: an events reader's rings: $ring bytes per CPU"
+kill "$reader" "$sleeper"
+wait "$reader" "$sleeper" 2>/dev/null || true
+wait_watched 0
+unload_module
