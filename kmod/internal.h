@@ -59,6 +59,7 @@ struct cw_watcher {
 	u32 seq;
 	struct sk_buff *skb;
 	void *hdr;
+	struct nlattr *records;		/* the open COWWATCH_A_EVENTS array */
 	u64 nevents;			/* faults in the pending message */
 	struct list_head flush_node;
 	struct rcu_head rcu;		/* kfree_rcu(): within the first 4 KiB */

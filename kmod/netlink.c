@@ -144,6 +144,7 @@ void cw_nl_flush(struct cw_watcher *w)
 	if (!skb)
 		return;
 	w->skb = NULL;
+	w->records = NULL;
 	if (nla_put_u64_64bit(skb, COWWATCH_A_LOST, atomic64_read(&w->lost),
 			      COWWATCH_A_PAD)) {
 		/* Cannot happen: room for it is kept free (see below). */
@@ -202,45 +203,82 @@ static void cw_file_named(struct cw_watcher *w, struct file *file, u32 dev,
 /* Room kept at the end of an events message for COWWATCH_A_LOST. */
 #define CW_TAIL_ROOM	nla_total_size_64bit(sizeof(u64))
 
-static int cw_nl_put_event(struct sk_buff *skb, struct cw_watcher *w,
-			   const struct cw_event *ev, const char *path)
+/* A COWWATCH_A_FILE nest: @path names the file @dev, @ino. */
+static int cw_nl_put_file(struct sk_buff *skb, u32 dev, u64 ino,
+			  const char *path)
 {
-	struct nlattr *nest;
+	struct nlattr *nest = nla_nest_start(skb, COWWATCH_A_FILE);
 
-	if (skb_tailroom(skb) < CW_TAIL_ROOM + 256 + (path ? strlen(path) : 0))
+	if (!nest ||
+	    nla_put_u32(skb, COWWATCH_EV_DEV, dev) ||
+	    nla_put_u64_64bit(skb, COWWATCH_EV_INO, ino, COWWATCH_EV_PAD) ||
+	    nla_put_string(skb, COWWATCH_EV_PATH, path))
 		return -EMSGSIZE;
-	nest = nla_nest_start(skb, COWWATCH_A_EVENT);
-	if (!nest)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, COWWATCH_EV_TGID, ev->entry->tgid) ||
-	    nla_put_u32(skb, COWWATCH_EV_TID, ev->tid) ||
-	    nla_put_u32(skb, COWWATCH_EV_PID, pid_nr_ns(ev->entry->pid, w->pidns)) ||
-	    nla_put_string(skb, COWWATCH_EV_COMM, ev->comm) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_ADDR, ev->addr, COWWATCH_EV_PAD) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_IP, ev->ip, COWWATCH_EV_PAD) ||
-	    nla_put_u32(skb, COWWATCH_EV_OUTCOME, ev->outcome) ||
-	    nla_put_u32(skb, COWWATCH_EV_PAGE_SIZE, ev->page_size) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_TIME, ev->time, COWWATCH_EV_PAD) ||
-	    nla_put_u32(skb, COWWATCH_EV_CPU, ev->cpu) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_START, ev->vm_start, COWWATCH_EV_PAD) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_END, ev->vm_end, COWWATCH_EV_PAD) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_VMA_FLAGS, ev->vm_flags, COWWATCH_EV_PAD) ||
-	    nla_put_u32(skb, COWWATCH_EV_DEV, ev->dev) ||
-	    nla_put_u64_64bit(skb, COWWATCH_EV_INO, ev->ino, COWWATCH_EV_PAD) ||
-	    nla_put_u32(skb, COWWATCH_EV_FLAGS, ev->flags) ||
-	    (path && nla_put_string(skb, COWWATCH_EV_PATH, path)) ||
-	    skb_tailroom(skb) < CW_TAIL_ROOM) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
-static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
-		       void **hdrp)
+/*
+ * Appends @ev to the open COWWATCH_A_EVENTS array of @w's message, after
+ * the file's path if it goes along (which closes the array: the next
+ * record opens another after the path). The array grows at the skb's tail,
+ * its length updated as it grows.
+ */
+static int cw_nl_put_event(struct cw_watcher *w, const struct cw_event *ev,
+			   const char *path)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *skb = w->skb;
+	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
+	struct cowwatch_event *rec;
+
+	if (skb_tailroom(skb) < CW_TAIL_ROOM + NLA_HDRLEN + sizeof(*rec) +
+	    (path ? 64 + strlen(path) : 0))
+		return -EMSGSIZE;
+	if (path) {
+		w->records = NULL;
+		if (cw_nl_put_file(skb, ev->dev, ev->ino, path))
+			goto nospace;
+	}
+	if (!w->records) {
+		w->records = nla_reserve(skb, COWWATCH_A_EVENTS, 0);
+		if (!w->records)
+			goto nospace;
+	}
+	rec = skb_put(skb, sizeof(*rec));
+	w->records->nla_len += sizeof(*rec);
+	rec->time_ns = ev->time;
+	rec->addr = ev->addr;
+	rec->ip = ev->ip;
+	rec->vm_start = ev->vm_start;
+	rec->vm_end = ev->vm_end;
+	rec->vm_flags = ev->vm_flags;
+	rec->ino = ev->ino;
+	rec->pid = pid_nr_ns(ev->entry->pid, w->pidns);
+	rec->tgid = ev->entry->tgid;
+	rec->tid = ev->tid;
+	rec->dev = ev->dev;
+	rec->outcome = ev->outcome;
+	rec->page_size = ev->page_size;
+	rec->flags = ev->flags;
+	rec->cpu = ev->cpu;
+	memcpy(rec->comm, ev->comm, sizeof(rec->comm));
+	return 0;
+nospace:
+	nlmsg_trim(skb, start);
+	w->records = NULL;
+	return -EMSGSIZE;
+}
+
+/*
+ * Events and counts messages: a few pages, so that one wake-up of the
+ * reader carries many records (its receive buffer takes 64 KiB at once).
+ */
+#define CW_BATCH_MSG_SIZE	SKB_WITH_OVERHEAD(4 * PAGE_SIZE)
+
+static int cw_nl_start_sized(struct cw_watcher *w, u8 cmd, size_t size,
+			     struct sk_buff **skbp, void **hdrp)
+{
+	struct sk_buff *skb = genlmsg_new(size, GFP_KERNEL);
 	void *hdr;
 
 	if (!skb)
@@ -255,6 +293,25 @@ static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
 	return 0;
 }
 
+static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
+		       void **hdrp)
+{
+	return cw_nl_start_sized(w, cmd, NLMSG_GOODSIZE, skbp, hdrp);
+}
+
+/* @w's pending message of @cmd (EVENTS or COUNTS), started if there is none. */
+static int cw_nl_pending(struct cw_watcher *w, u8 cmd)
+{
+	if (w->skb)
+		return 0;
+	w->nevents = 0;
+	w->records = NULL;
+	if (!cw_nl_start_sized(w, cmd, CW_BATCH_MSG_SIZE, &w->skb, &w->hdr))
+		return 0;
+	/* No room for a batch: a page will do. */
+	return cw_nl_start(w, cmd, &w->skb, &w->hdr);
+}
+
 /*
  * Drain work only: appends @ev to @w's pending message. A path too long
  * for a message of its own is left out: the reader names the region from
@@ -266,12 +323,9 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		if (!w->skb) {
-			if (cw_nl_start(w, COWWATCH_CMD_EVENTS, &w->skb, &w->hdr))
-				break;
-			w->nevents = 0;
-		}
-		if (!cw_nl_put_event(w->skb, w, ev, path)) {
+		if (cw_nl_pending(w, COWWATCH_CMD_EVENTS))
+			break;
+		if (!cw_nl_put_event(w, ev, path)) {
 			w->nevents++;
 			if (path)
 				cw_file_named(w, ev->file, ev->dev, ev->ino);
@@ -292,20 +346,12 @@ static int cw_nl_put_count(struct sk_buff *skb, const struct cowwatch_count *rec
 			   const struct cw_count *c, const char *path)
 {
 	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
-	struct nlattr *nest;
 
 	if (skb_tailroom(skb) < CW_TAIL_ROOM + nla_total_size(sizeof(*rec)) +
 	    (path ? 64 + strlen(path) : 0))
 		return -EMSGSIZE;
-	if (path) {
-		nest = nla_nest_start(skb, COWWATCH_A_FILE);
-		if (!nest ||
-		    nla_put_u32(skb, COWWATCH_EV_DEV, c->dev) ||
-		    nla_put_u64_64bit(skb, COWWATCH_EV_INO, c->ino, COWWATCH_EV_PAD) ||
-		    nla_put_string(skb, COWWATCH_EV_PATH, path))
-			goto nospace;
-		nla_nest_end(skb, nest);
-	}
+	if (path && cw_nl_put_file(skb, c->dev, c->ino, path))
+		goto nospace;
 	if (nla_put(skb, COWWATCH_A_COUNT, sizeof(*rec), rec) ||
 	    skb_tailroom(skb) < CW_TAIL_ROOM)
 		goto nospace;
@@ -340,11 +386,8 @@ int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c)
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		if (!w->skb) {
-			if (cw_nl_start(w, COWWATCH_CMD_COUNTS, &w->skb, &w->hdr))
-				break;
-			w->nevents = 0;
-		}
+		if (cw_nl_pending(w, COWWATCH_CMD_COUNTS))
+			break;
 		if (!cw_nl_put_count(w->skb, &rec, c, path)) {
 			/* In faults: what a lost message takes with it. */
 			w->nevents += c->count;

@@ -46,6 +46,10 @@ static char *rmap_symbol;
 module_param(rmap_symbol, charp, 0444);
 MODULE_PARM_DESC(rmap_symbol, "new-anon-rmap function to probe (for tests; default: folio_add_new_anon_rmap, else page_add_new_anon_rmap)");
 
+static bool idle_disarm = true;
+module_param(idle_disarm, bool, 0444);
+MODULE_PARM_DESC(idle_disarm, "arm the probes only while a process is watched (default 1); 0: armed from load to unload (for qemu TCG guests with several vCPUs, where live patching a function another vCPU runs can crash the guest)");
+
 static int maxactive = 256;
 module_param(maxactive, int, 0444);
 MODULE_PARM_DESC(maxactive, "do_wp_page calls of watched processes tracked at once (default 256)");
@@ -57,6 +61,7 @@ enum cw_old {
 	CW_OLD_FILE,
 	CW_OLD_KSM,
 	CW_OLD_SPECIAL,		/* no struct page (PFN maps) */
+	CW_OLD_EXCLUSIVE,	/* anonymous, exclusive to this process */
 };
 
 /* The data of one kretprobe instance: one do_wp_page() call in flight. */
@@ -88,6 +93,12 @@ static const char *cw_rmap_name;
 static DEFINE_MUTEX(cw_arm_mutex);
 static bool cw_registered;	/* between init and exit */
 static bool cw_armed;		/* enabled: something is watched */
+
+/* Registered disabled, to be armed at the first WATCH, unless idle_disarm=0. */
+static unsigned int cw_reg_flags(void)
+{
+	return idle_disarm ? KPROBE_FLAG_DISABLED : 0;
+}
 
 static struct cw_bucket *cw_bucket_of(struct task_struct *t)
 {
@@ -142,7 +153,7 @@ static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 	if (folio_test_ksm(page_folio(page)))
 		return CW_OLD_KSM;
 	if (PageAnon(page))
-		return CW_OLD_ANON;
+		return PageAnonExclusive(page) ? CW_OLD_EXCLUSIVE : CW_OLD_ANON;
 	return CW_OLD_FILE;
 }
 
@@ -181,16 +192,11 @@ static u32 cw_anon_kind(struct vm_area_struct *vma)
 	return 0;
 }
 
-/*
- * Common to do_wp_page() and hugetlb_wp() entry: fills the instance of a
- * watched process's fault and puts it in the in-flight table.
- */
-static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
+/* The event of a watched process's fault, as far as its entry tells. */
+static void cw_fault_fill(struct cw_inst *in, struct cw_entry *e, bool remote,
 			  struct vm_area_struct *vma, unsigned long address,
 			  u8 old, bool unshare, unsigned long page_size)
 {
-	struct cw_bucket *b;
-
 	this_cpu_inc(cw_wp_watched);
 
 	in->task = current;
@@ -225,7 +231,19 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 	if (unshare)
 		in->ev.flags |= COWWATCH_EVF_UNSHARE;
 	memcpy(in->ev.comm, current->comm, sizeof(in->ev.comm));
+}
 
+/*
+ * Common to do_wp_page() and hugetlb_wp() entry: fills the instance of a
+ * watched process's fault and puts it in the in-flight table.
+ */
+static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
+			  struct vm_area_struct *vma, unsigned long address,
+			  u8 old, bool unshare, unsigned long page_size)
+{
+	struct cw_bucket *b;
+
+	cw_fault_fill(in, e, remote, vma, address, old, unshare, page_size);
 	b = cw_bucket_of(current);
 	raw_spin_lock(&b->lock);
 	hlist_add_head(&in->node, &b->head);
@@ -233,21 +251,57 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 	return 0;
 }
 
+static void cw_fault_deliver(struct cw_event *ev);
+
+/* The fault's outcome is known: count it and hand it on. */
+static void cw_fault_end(struct cw_inst *in, u32 outcome)
+{
+	/* The exact per-process totals: counted even if the event is lost. */
+	atomic64_inc(&in->ev.entry->count[outcome]);
+	in->ev.outcome = outcome;
+	in->ev.cpu = smp_processor_id();
+	cw_fault_deliver(&in->ev);
+}
+
+/*
+ * A write to a private anonymous page that is exclusive to the process
+ * (PageAnonExclusive, read under the PTE lock do_wp_page() is entered
+ * with) is reused in place: do_wp_page() of 6.1, 6.12 and 7.2 goes to its
+ * reuse path at once when no userfaultfd write protection is in the way.
+ * Such a fault is counted at entry and needs no return probe: the most
+ * frequent fault of a process that owns its memory costs no return trip.
+ */
+static bool cw_reused_at_entry(struct vm_area_struct *vma, u8 old)
+{
+	return old == CW_OLD_EXCLUSIVE &&
+	       !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE | VM_UFFD_WP));
+}
+
 /* Returns 1 (no return handler) for the faults of unwatched processes. */
 static int cw_wp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
 	struct vm_area_struct *vma = vmf->vma;
+	struct cw_inst *in = (struct cw_inst *)ri->data;
+	bool unshare = vmf->flags & FAULT_FLAG_UNSHARE;
 	struct cw_entry *e;
 	bool remote;
+	u8 old;
 
 	this_cpu_inc(cw_wp_hits);
 	e = cw_fault_entry(vma, &remote);
 	if (!e)
 		return 1;
-	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
-			      vmf->address, cw_old_page(vma, vmf->orig_pte),
-			      vmf->flags & FAULT_FLAG_UNSHARE, PAGE_SIZE);
+	old = cw_old_page(vma, vmf->orig_pte);
+	if (cw_reused_at_entry(vma, old)) {
+		cw_fault_fill(in, e, remote, vma, vmf->address, old, unshare,
+			      PAGE_SIZE);
+		in->ev.file = vma->vm_file;	/* stable: the fault holds the VMA */
+		cw_fault_end(in, COWWATCH_OUT_REUSE);
+		return 1;
+	}
+	return cw_fault_begin(in, e, remote, vma, vmf->address, old, unshare,
+			      PAGE_SIZE);
 }
 
 /*
@@ -350,6 +404,7 @@ static u32 cw_outcome(const struct cw_inst *in, vm_fault_t ret)
 			return COWWATCH_OUT_KSM;
 		case CW_OLD_SPECIAL:
 			return in->ev.ino ? COWWATCH_OUT_FILE : COWWATCH_OUT_COPY;
+		case CW_OLD_EXCLUSIVE:	/* cannot be: it was reused */
 		default:
 			return COWWATCH_OUT_COPY;
 		}
@@ -406,11 +461,7 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	 */
 	if (!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)))
 		in->ev.file = in->vma->vm_file;
-	/* The exact per-process totals: counted even if the event is lost. */
-	atomic64_inc(&in->ev.entry->count[outcome]);
-	in->ev.outcome = outcome;
-	in->ev.cpu = smp_processor_id();
-	cw_fault_deliver(&in->ev);
+	cw_fault_end(in, outcome);
 	return 0;
 }
 
@@ -498,7 +549,7 @@ static void cw_huge_init(void)
 		memset(&cw_huge_rmap_probe, 0, sizeof(cw_huge_rmap_probe));
 		cw_huge_rmap_probe.pre_handler = cw_rmap_pre;
 		cw_huge_rmap_probe.symbol_name = names[i];
-		cw_huge_rmap_probe.flags = KPROBE_FLAG_DISABLED;
+		cw_huge_rmap_probe.flags = cw_reg_flags();
 		err = register_kprobe(&cw_huge_rmap_probe);
 	}
 	if (err) {
@@ -507,7 +558,7 @@ static void cw_huge_init(void)
 		return;
 	}
 	cw_huge_probe.kp.symbol_name = "hugetlb_wp";
-	cw_huge_probe.kp.flags = KPROBE_FLAG_DISABLED;
+	cw_huge_probe.kp.flags = cw_reg_flags();
 	cw_huge_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_huge_probe);
 	if (err) {
@@ -579,7 +630,7 @@ static void cw_thp_init(void)
 	int err;
 
 	cw_thp_probe.kp.symbol_name = "do_huge_pmd_wp_page";
-	cw_thp_probe.kp.flags = KPROBE_FLAG_DISABLED;
+	cw_thp_probe.kp.flags = cw_reg_flags();
 	cw_thp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_thp_probe);
 	if (err) {
@@ -627,7 +678,7 @@ static int cw_register_rmap(const char *name)
 	memset(&cw_rmap_probe, 0, sizeof(cw_rmap_probe));
 	cw_rmap_probe.pre_handler = cw_rmap_pre;
 	cw_rmap_probe.symbol_name = name;
-	cw_rmap_probe.flags = KPROBE_FLAG_DISABLED;
+	cw_rmap_probe.flags = cw_reg_flags();
 	return register_kprobe(&cw_rmap_probe);
 }
 
@@ -667,7 +718,7 @@ int cw_probes_init(void)
 	}
 
 	cw_wp_probe.kp.symbol_name = wp_symbol;
-	cw_wp_probe.kp.flags = KPROBE_FLAG_DISABLED;
+	cw_wp_probe.kp.flags = cw_reg_flags();
 	cw_wp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_wp_probe);
 	if (err) {
@@ -678,11 +729,12 @@ int cw_probes_init(void)
 		unregister_kprobe(&cw_rmap_probe);
 		return err;
 	}
-	pr_info("probing %s and %s while a process is watched\n", wp_symbol,
-		cw_rmap_name);
+	pr_info("probing %s and %s %s\n", wp_symbol, cw_rmap_name,
+		idle_disarm ? "while a process is watched" : "from now on");
 	cw_huge_init();
 	cw_thp_init();
 	cw_registered = true;
+	cw_armed = !idle_disarm;
 	return 0;
 }
 
@@ -745,7 +797,7 @@ bool cw_probes_armed(void)
 void cw_probes_disarm(void)
 {
 	mutex_lock(&cw_arm_mutex);
-	if (cw_registered && cw_armed) {
+	if (cw_registered && cw_armed && idle_disarm) {
 		cw_thp_arm(false);
 		disable_kretprobe(&cw_wp_probe);
 		cw_huge_arm(false);

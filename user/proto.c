@@ -23,30 +23,16 @@ static const enum mnl_attr_data_type top_types[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_TGID] = MNL_TYPE_U32,
 	[COWWATCH_A_SEQ] = MNL_TYPE_U32,
 	[COWWATCH_A_LOST] = MNL_TYPE_U64,
-	[COWWATCH_A_EVENT] = MNL_TYPE_NESTED,
 	[COWWATCH_A_COUNTERS] = MNL_TYPE_NESTED,
 	[COWWATCH_A_PPID] = MNL_TYPE_U32,
 	[COWWATCH_A_COMM] = MNL_TYPE_NUL_STRING,
 	[COWWATCH_A_TIME] = MNL_TYPE_U64,
 };
 
+/* A COWWATCH_A_FILE nest's attributes. */
 static const enum mnl_attr_data_type ev_types[COWWATCH_EV_MAX + 1] = {
-	[COWWATCH_EV_TGID] = MNL_TYPE_U32,
-	[COWWATCH_EV_TID] = MNL_TYPE_U32,
-	[COWWATCH_EV_PID] = MNL_TYPE_U32,
-	[COWWATCH_EV_COMM] = MNL_TYPE_NUL_STRING,
-	[COWWATCH_EV_ADDR] = MNL_TYPE_U64,
-	[COWWATCH_EV_IP] = MNL_TYPE_U64,
-	[COWWATCH_EV_OUTCOME] = MNL_TYPE_U32,
-	[COWWATCH_EV_PAGE_SIZE] = MNL_TYPE_U32,
-	[COWWATCH_EV_TIME] = MNL_TYPE_U64,
-	[COWWATCH_EV_CPU] = MNL_TYPE_U32,
-	[COWWATCH_EV_VMA_START] = MNL_TYPE_U64,
-	[COWWATCH_EV_VMA_END] = MNL_TYPE_U64,
-	[COWWATCH_EV_VMA_FLAGS] = MNL_TYPE_U64,
 	[COWWATCH_EV_DEV] = MNL_TYPE_U32,
 	[COWWATCH_EV_INO] = MNL_TYPE_U64,
-	[COWWATCH_EV_FLAGS] = MNL_TYPE_U32,
 	[COWWATCH_EV_PATH] = MNL_TYPE_NUL_STRING,
 };
 
@@ -87,61 +73,6 @@ static uint64_t u64_or(const struct nlattr *a, uint64_t dflt)
 static void copy_comm(char comm[CW_COMM_LEN], const struct nlattr *a)
 {
 	snprintf(comm, CW_COMM_LEN, "%s", a ? mnl_attr_get_str(a) : "");
-}
-
-static int decode_event(struct decode_ctx *d, const struct nlattr *nest)
-{
-	const struct nlattr *tb[COWWATCH_EV_MAX + 1] = { NULL };
-	struct table t = { tb, ev_types, COWWATCH_EV_MAX };
-	struct cw_event ev;
-
-	if (mnl_attr_parse_nested(nest, table_cb, &t) != MNL_CB_OK)
-		return -EBADMSG;
-	/* Without these an event cannot be attributed or classified. */
-	if (!tb[COWWATCH_EV_PID] || !tb[COWWATCH_EV_OUTCOME] || !tb[COWWATCH_EV_ADDR])
-		return -EBADMSG;
-	memset(&ev, 0, sizeof(ev));
-	ev.pid = (pid_t)mnl_attr_get_u32(tb[COWWATCH_EV_PID]);
-	ev.tgid = u32_or(tb[COWWATCH_EV_TGID], 0);
-	ev.tid = u32_or(tb[COWWATCH_EV_TID], 0);
-	copy_comm(ev.comm, tb[COWWATCH_EV_COMM]);
-	ev.addr = mnl_attr_get_u64(tb[COWWATCH_EV_ADDR]);
-	ev.ip = u64_or(tb[COWWATCH_EV_IP], 0);
-	ev.outcome = mnl_attr_get_u32(tb[COWWATCH_EV_OUTCOME]);
-	ev.page_size = u32_or(tb[COWWATCH_EV_PAGE_SIZE], 4096);
-	ev.time_ns = u64_or(tb[COWWATCH_EV_TIME], 0);
-	ev.cpu = u32_or(tb[COWWATCH_EV_CPU], 0);
-	ev.vm_start = u64_or(tb[COWWATCH_EV_VMA_START], 0);
-	ev.vm_end = u64_or(tb[COWWATCH_EV_VMA_END], 0);
-	ev.vm_flags = u64_or(tb[COWWATCH_EV_VMA_FLAGS], 0);
-	ev.dev = u32_or(tb[COWWATCH_EV_DEV], 0);
-	ev.ino = u64_or(tb[COWWATCH_EV_INO], 0);
-	ev.flags = u32_or(tb[COWWATCH_EV_FLAGS], 0);
-	ev.count = 1;
-	ev.first_ns = ev.time_ns;
-	/* A path names a file: an empty one, or one without an inode, is not one. */
-	if (tb[COWWATCH_EV_PATH] && ev.ino && mnl_attr_get_str(tb[COWWATCH_EV_PATH])[0])
-		ev.path = mnl_attr_get_str(tb[COWWATCH_EV_PATH]);
-	if (ev.outcome > COWWATCH_OUT_MAX || ev.pid <= 0)
-		return -EBADMSG;
-	d->st->events++;
-	if (d->h->event)
-		d->h->event(d->ctx, &ev);
-	return 0;
-}
-
-static int decode_events(struct decode_ctx *d, const struct nlmsghdr *nlh)
-{
-	const struct nlattr *attr;
-	int err = 0;
-
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(attr) != COWWATCH_A_EVENT)
-			continue;
-		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || decode_event(d, attr))
-			err = -EBADMSG;
-	}
-	return err;
 }
 
 /* COWWATCH_A_FILE: a file's path, for the count records after it. */
@@ -206,7 +137,64 @@ static int decode_count(struct decode_ctx *d, const struct nlattr *attr)
 	return 0;
 }
 
-static int decode_counts(struct decode_ctx *d, const struct nlmsghdr *nlh)
+/* One struct cowwatch_event of a COWWATCH_A_EVENTS array. */
+static int decode_record(struct decode_ctx *d, const struct cowwatch_event *rec)
+{
+	struct cw_event ev;
+
+	if ((int32_t)rec->pid <= 0 || rec->outcome > COWWATCH_OUT_MAX ||
+	    !page_size_ok(rec->page_size))
+		return -EBADMSG;
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = (pid_t)rec->pid;
+	ev.tgid = rec->tgid;
+	ev.tid = rec->tid;
+	/* The kernel's name ends with a NUL within 16 bytes; a forged one may not. */
+	snprintf(ev.comm, sizeof(ev.comm), "%.*s", (int)sizeof(ev.comm) - 1, rec->comm);
+	ev.addr = rec->addr;
+	ev.ip = rec->ip;
+	ev.outcome = rec->outcome;
+	ev.page_size = rec->page_size;
+	ev.time_ns = rec->time_ns;
+	ev.first_ns = rec->time_ns;
+	ev.cpu = rec->cpu;
+	ev.vm_start = rec->vm_start;
+	ev.vm_end = rec->vm_end;
+	ev.vm_flags = rec->vm_flags;
+	ev.dev = rec->dev;
+	ev.ino = rec->ino;
+	ev.flags = rec->flags;
+	ev.count = 1;
+	d->st->events++;
+	if (d->h->event)
+		d->h->event(d->ctx, &ev);
+	return 0;
+}
+
+/*
+ * COWWATCH_A_EVENTS: fixed-size records back to back, copied out one at a
+ * time (the array is only 4-byte aligned); no allocation, no call per
+ * record but the handler's.
+ */
+static int decode_records(struct decode_ctx *d, const struct nlattr *attr)
+{
+	const char *p = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+	struct cowwatch_event rec;
+	int err = 0;
+
+	if (len % sizeof(rec))
+		return -EBADMSG;
+	for (size_t at = 0; at < len; at += sizeof(rec)) {
+		memcpy(&rec, p + at, sizeof(rec));
+		if (decode_record(d, &rec))
+			err = -EBADMSG;
+	}
+	return err;
+}
+
+/* EVENTS and COUNTS: files, event arrays and count records, in order. */
+static int decode_batch(struct decode_ctx *d, const struct nlmsghdr *nlh)
 {
 	const struct nlattr *attr;
 	int err = 0;
@@ -215,6 +203,10 @@ static int decode_counts(struct decode_ctx *d, const struct nlmsghdr *nlh)
 		switch (mnl_attr_get_type(attr)) {
 		case COWWATCH_A_FILE:
 			if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 || decode_file(d, attr))
+				err = -EBADMSG;
+			break;
+		case COWWATCH_A_EVENTS:
+			if (decode_records(d, attr))
 				err = -EBADMSG;
 			break;
 		case COWWATCH_A_COUNT:
@@ -335,10 +327,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 		d->st->lost_events = mnl_attr_get_u64(tb[COWWATCH_A_LOST]);
 	switch (g->cmd) {
 	case COWWATCH_CMD_EVENTS:
-		err = decode_events(d, nlh);
-		break;
 	case COWWATCH_CMD_COUNTS:
-		err = decode_counts(d, nlh);
+		err = decode_batch(d, nlh);
 		break;
 	case COWWATCH_CMD_EXIT:
 		err = decode_exit(d, tb);

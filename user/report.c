@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -20,45 +22,88 @@ static const uint32_t outcome_order[] = {
 
 #define N_OUTCOMES (sizeof(outcome_order) / sizeof(outcome_order[0]))
 
+/* 64 KiB to a regular file, whose writes nobody interleaves mid-write. */
+#define BATCH_FILE (64 * 1024)
+
 int report_open(struct report *r, FILE *out)
 {
+	struct stat st;
+
 	r->out = out;
 	r->rec_buf = NULL;
 	r->rec_len = 0;
-	r->rec = open_memstream(&r->rec_buf, &r->rec_len);
-	return r->rec ? 0 : -errno;
+	r->batch = calloc(1, sizeof(*r->batch));
+	if (!r->batch)
+		return -ENOMEM;
+	r->batch->cap = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) ? BATCH_FILE : PIPE_BUF;
+	r->batch->buf = malloc(r->batch->cap);
+	r->rec = r->batch->buf ? open_memstream(&r->rec_buf, &r->rec_len) : NULL;
+	if (!r->rec) {
+		free(r->batch->buf);
+		free(r->batch);
+		r->batch = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-void report_close(struct report *r)
+static void write_all(int fd, const char *buf, size_t len)
 {
-	if (r->rec)
-		fclose(r->rec);
-	free(r->rec_buf);
-	r->rec = NULL;
-	r->rec_buf = NULL;
-}
-
-/*
- * Writes the record put together in r->rec with one write() (more only if
- * the kernel takes part of it: a pipe shared with a command keeps records
- * of up to PIPE_BUF bytes whole in any case), and starts the next.
- */
-static void emit(const struct report *r)
-{
-	int fd = fileno(r->out);
 	size_t done = 0;
 
-	if (fflush(r->rec))
-		return;
-	fflush(r->out);
-	while (done < r->rec_len) {
-		ssize_t n = write(fd, r->rec_buf + done, r->rec_len - done);
+	while (done < len) {
+		ssize_t n = write(fd, buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		done += (size_t)n;
+	}
+}
+
+void report_flush(const struct report *r)
+{
+	if (!r->batch || !r->batch->len)
+		return;
+	fflush(r->out);
+	write_all(fileno(r->out), r->batch->buf, r->batch->len);
+	r->batch->len = 0;
+}
+
+void report_close(struct report *r)
+{
+	if (r->rec)
+		fclose(r->rec);
+	report_flush(r);
+	free(r->rec_buf);
+	if (r->batch)
+		free(r->batch->buf);
+	free(r->batch);
+	r->rec = NULL;
+	r->rec_buf = NULL;
+	r->batch = NULL;
+}
+
+/*
+ * Adds the record put together in r->rec to the batch (flushing first if
+ * it would not fit; a record larger than a batch goes out on its own, in
+ * one write() unless the kernel takes part of it), and starts the next.
+ */
+static void emit(const struct report *r)
+{
+	struct report_batch *b = r->batch;
+
+	if (fflush(r->rec))
+		return;
+	if (b->len + r->rec_len > b->cap)
+		report_flush(r);
+	if (r->rec_len > b->cap) {
+		fflush(r->out);
+		write_all(fileno(r->out), r->rec_buf, r->rec_len);
+	} else {
+		memcpy(b->buf + b->len, r->rec_buf, r->rec_len);
+		b->len += r->rec_len;
 	}
 	rewind(r->rec);
 }

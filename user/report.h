@@ -14,10 +14,19 @@
 
 /*
  * Each record (a JSON line, an event line, a live view screen, the
- * summary) is put together in memory and written with one write(): a
- * command that shares the output never lands inside a record, and a
- * reader of the stream never sees half of one.
+ * summary) is put together in memory, and whole records are written
+ * together, a batch per report_flush() (the reader calls it after each
+ * drain of the socket): one write() for many events, yet a command that
+ * shares the output never lands inside a record, and a reader of the
+ * stream never sees half of one. A batch is at most PIPE_BUF bytes unless
+ * the output is a regular file (a pipe keeps writes of up to PIPE_BUF
+ * whole; a larger record goes alone, as before).
  */
+struct report_batch {
+	char *buf;
+	size_t len, cap;	/* cap: the most one write() takes */
+};
+
 struct report {
 	FILE *out;
 	bool json;
@@ -27,10 +36,14 @@ struct report {
 	FILE *rec;		/* the record being written (a memory stream) */
 	char *rec_buf;
 	size_t rec_len;
+	struct report_batch *batch;	/* whole records not written yet */
 };
 
 /* Sets up @r to write to @out; returns 0 or -errno. */
 int report_open(struct report *r, FILE *out);
+/* Writes the records put together since the last flush. */
+void report_flush(const struct report *r);
+/* Flushes, then frees what report_open() allocated. */
 void report_close(struct report *r);
 
 /* Totals of the stream, for the live view's last line and the summary. */

@@ -158,6 +158,8 @@ static int drain(struct session *s)
 	int n = cw_nl_drain(&s->nl, &handlers, s);
 
 	procs_ahead_clear(&s->procs);
+	/* What this drain decoded goes out together, in whole records. */
+	report_flush(&s->rep);
 	return n;
 }
 
@@ -435,6 +437,7 @@ static void watch_loop(struct session *s, int sigfd)
 			check_liveness(s);
 			totals(s, started, &t);
 			report_live(&s->rep, &s->procs, &t, (double)(now - last_tick) / 1e9);
+			report_flush(&s->rep);
 			last_tick = now;
 			next_tick = now + interval;
 		}
@@ -450,6 +453,7 @@ static int finish(struct session *s)
 
 	totals(s, s->rep.start_ns, &t);
 	report_summary(&s->rep, &s->procs, &t);
+	report_flush(&s->rep);
 	lost = t.lost_events;
 	if (lost || t.lost_messages)
 		fprintf(stderr, "cowwatch: warning: %" PRIu64 " events and %" PRIu64 " messages lost "

@@ -32,14 +32,17 @@
  *                           already followed stay watched).
  *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
  * Notifications (module to the reader's port, unicast):
- *   COWWATCH_CMD_EVENTS     COWWATCH_A_SEQ, COWWATCH_A_LOST and one or more
- *                           COWWATCH_A_EVENT nests (COWWATCH_EV_*).
- *                           An event of a file-backed region carries
- *                           COWWATCH_EV_PATH, the file's path as
- *                           /proc/PID/maps shows it, taken while the
- *                           region existed, when this reader was not sent
- *                           that file's path recently: a reader keeps the
- *                           path of each (COWWATCH_EV_DEV, COWWATCH_EV_INO).
+ *   COWWATCH_CMD_EVENTS     COWWATCH_A_SEQ, COWWATCH_A_LOST, and in order
+ *                           COWWATCH_A_FILE nests and COWWATCH_A_EVENTS
+ *                           attributes: each COWWATCH_A_EVENTS is a packed
+ *                           array of struct cowwatch_event, one per fault,
+ *                           its length a multiple of the record's size. A
+ *                           COWWATCH_A_FILE (COWWATCH_EV_DEV, COWWATCH_EV_INO,
+ *                           COWWATCH_EV_PATH: the file's path as
+ *                           /proc/PID/maps shows it, taken while the region
+ *                           existed) comes before the first record of a
+ *                           file this reader was not sent lately: a reader
+ *                           keeps the path of each (dev, ino).
  *   COWWATCH_CMD_COUNTS     COWWATCH_A_SEQ, COWWATCH_A_LOST, then
  *                           COWWATCH_A_FILE nests (COWWATCH_EV_DEV,
  *                           COWWATCH_EV_INO, COWWATCH_EV_PATH: a file's
@@ -71,7 +74,7 @@
  *   COWWATCH_CMD_EXEC       COWWATCH_A_SEQ, COWWATCH_A_PID, COWWATCH_A_COMM,
  *                           COWWATCH_A_TIME: a watched process exec'd (its
  *                           memory map is new).
- * COWWATCH_A_TIME and COWWATCH_EV_TIME are one clock (ktime_get_ns(),
+ * COWWATCH_A_TIME and the records' times are one clock (ktime_get_ns(),
  * CLOCK_MONOTONIC of the initial time namespace): the moment of the fork,
  * exec, exit or fault.
  * COWWATCH_A_SEQ counts the notifications sent to one reader from 0, so a
@@ -117,7 +120,7 @@ enum cowwatch_attr {
 	COWWATCH_A_TGID,		/* u32, in the initial pid namespace */
 	COWWATCH_A_SEQ,			/* u32 */
 	COWWATCH_A_LOST,		/* u64 */
-	COWWATCH_A_EVENT,		/* nest of COWWATCH_EV_* */
+	COWWATCH_A_EVENT,		/* unused since protocol 3 */
 	COWWATCH_A_COUNTERS,		/* nest: type outcome + 1, u64 value */
 	COWWATCH_A_STAT_WP_HITS,	/* u64: do_wp_page entries, all tasks */
 	COWWATCH_A_STAT_WP_WATCHED,	/* u64: of those, in watched processes */
@@ -134,12 +137,16 @@ enum cowwatch_attr {
 	COWWATCH_A_COUNT,		/* binary: struct cowwatch_count */
 	COWWATCH_A_STAT_ARMED,		/* u32: 1 while the probes are armed */
 	COWWATCH_A_STAT_BYTES_PER_CPU,	/* u64: the module's buffers per CPU */
+	COWWATCH_A_EVENTS,		/* binary: struct cowwatch_event[] */
 	__COWWATCH_A_MAX,
 };
 
 #define COWWATCH_A_MAX		(__COWWATCH_A_MAX - 1)
 
-/* One copy-on-write fault (do_wp_page) of a watched process. */
+/*
+ * Attributes of a COWWATCH_A_FILE nest: DEV, INO and PATH (the others were
+ * protocol 2's nested events; their numbers stay as they were).
+ */
 enum cowwatch_ev_attr {
 	COWWATCH_EV_UNSPEC,
 	COWWATCH_EV_PAD,
@@ -193,6 +200,36 @@ enum cowwatch_outcome {
 #define COWWATCH_EVF_UNSHARE	0x2	/* unshare fault (GUP pin), not a write */
 #define COWWATCH_EVF_HEAP	0x4	/* anonymous: the region is the brk heap */
 #define COWWATCH_EVF_STACK	0x8	/* anonymous: the main thread's stack */
+
+/*
+ * One fault of a watched process, in a COWWATCH_A_EVENTS array: @pid is the
+ * process in the reader's pid namespace, @tgid and @tid (the writing
+ * thread, whose name is @comm) in the initial one; @addr the page-aligned
+ * user address, @ip the user IP (0: a remote fault), @outcome an enum
+ * cowwatch_outcome, on a page of @page_size bytes, in the region
+ * @vm_start-@vm_end with VM_* flags @vm_flags (a file's: @dev, @ino; @ino
+ * 0 if anonymous), COWWATCH_EVF_* @flags, at @time_ns (ktime_get_ns()) on
+ * CPU @cpu. Fixed size, native byte order; the array may be only 4-byte
+ * aligned: copy records out.
+ */
+struct cowwatch_event {
+	__u64 time_ns;
+	__u64 addr;
+	__u64 ip;
+	__u64 vm_start;
+	__u64 vm_end;
+	__u64 vm_flags;
+	__u64 ino;
+	__u32 pid;
+	__u32 tgid;
+	__u32 tid;
+	__u32 dev;
+	__u32 outcome;
+	__u32 page_size;
+	__u32 flags;
+	__u32 cpu;
+	char comm[16];
+};
 
 /*
  * COWWATCH_A_COUNT: @count faults of one process (@pid in the reader's pid

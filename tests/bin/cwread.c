@@ -18,7 +18,7 @@
  *   gone lost= seq=
  *   count pid= tgid= outcome= n= size= vm_start= vm_end= ip= dev= ino=
  *         flags= first= last= seq=     (with -c)
- *   file dev= ino= path= seq=          (with -c)
+ *   file dev= ino= path= seq=          (a file's path, before its records)
  * It asks for events (COWWATCH_WATCH_EVENTS); -c asks for counts instead
  * (COWWATCH_CMD_COUNTS, the default mode of cowwatch).
  * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS).
@@ -123,28 +123,31 @@ struct msg {
 	uint32_t seq;
 };
 
-static void print_event(const struct nlattr *nest, uint32_t mseq)
+static void print_event(const struct cowwatch_event *e, uint32_t mseq)
 {
-	struct ev ev = { 0 };
-	uint64_t o;
+	printf("event pid=%u tgid=%u tid=%u comm=%.16s addr=0x%" PRIx64 " ip=0x%" PRIx64
+	       " outcome=%s size=%u cpu=%u vm_start=0x%" PRIx64 " vm_end=0x%" PRIx64
+	       " vm_flags=0x%" PRIx64 " dev=%u ino=%" PRIu64 " flags=%u time=%" PRIu64 " seq=%u\n",
+	       e->pid, e->tgid, e->tid, e->comm, (uint64_t)e->addr, (uint64_t)e->ip,
+	       e->outcome < __COWWATCH_OUT_MAX ? outcome_names[e->outcome] : "?",
+	       e->page_size, e->cpu, (uint64_t)e->vm_start, (uint64_t)e->vm_end,
+	       (uint64_t)e->vm_flags, e->dev, (uint64_t)e->ino, e->flags, (uint64_t)e->time_ns,
+	       mseq);
+}
 
-	mnl_attr_parse_nested(nest, ev_attr, &ev);
-	o = evu(&ev, COWWATCH_EV_OUTCOME);
-	printf("event pid=%" PRIu64 " tgid=%" PRIu64 " tid=%" PRIu64
-	       " comm=%s addr=0x%" PRIx64 " ip=0x%" PRIx64 " outcome=%s"
-	       " size=%" PRIu64 " cpu=%" PRIu64 " vm_start=0x%" PRIx64
-	       " vm_end=0x%" PRIx64 " vm_flags=0x%" PRIx64 " dev=%" PRIu64
-	       " ino=%" PRIu64 " flags=%" PRIu64 " time=%" PRIu64 " seq=%u\n",
-	       evu(&ev, COWWATCH_EV_PID), evu(&ev, COWWATCH_EV_TGID),
-	       evu(&ev, COWWATCH_EV_TID),
-	       ev.tb[COWWATCH_EV_COMM] ? mnl_attr_get_str(ev.tb[COWWATCH_EV_COMM]) : "?",
-	       evu(&ev, COWWATCH_EV_ADDR), evu(&ev, COWWATCH_EV_IP),
-	       o < __COWWATCH_OUT_MAX ? outcome_names[o] : "?",
-	       evu(&ev, COWWATCH_EV_PAGE_SIZE), evu(&ev, COWWATCH_EV_CPU),
-	       evu(&ev, COWWATCH_EV_VMA_START), evu(&ev, COWWATCH_EV_VMA_END),
-	       evu(&ev, COWWATCH_EV_VMA_FLAGS), evu(&ev, COWWATCH_EV_DEV),
-	       evu(&ev, COWWATCH_EV_INO), evu(&ev, COWWATCH_EV_FLAGS),
-	       evu(&ev, COWWATCH_EV_TIME), mseq);
+/* A COWWATCH_A_EVENTS array: fixed-size records, copied out one by one. */
+static void print_events(const struct nlattr *a, uint32_t mseq)
+{
+	const char *p = mnl_attr_get_payload(a);
+	size_t len = mnl_attr_get_payload_len(a);
+	struct cowwatch_event e;
+
+	if (len % sizeof(e))
+		printf("events malformed len=%zu seq=%u\n", len, mseq);
+	for (size_t at = 0; at + sizeof(e) <= len; at += sizeof(e)) {
+		memcpy(&e, p + at, sizeof(e));
+		print_event(&e, mseq);
+	}
 }
 
 static void print_count(const struct nlattr *a, uint32_t mseq)
@@ -180,8 +183,8 @@ static int msg_attr(const struct nlattr *a, void *data)
 	struct msg *m = data;
 	int t = mnl_attr_get_type(a);
 
-	if (t == COWWATCH_A_EVENT)
-		m->nevents++;
+	if (t == COWWATCH_A_EVENTS)
+		m->nevents += mnl_attr_get_payload_len(a) / sizeof(struct cowwatch_event);
 	else if (t > 0 && t <= COWWATCH_A_MAX)
 		m->tb[t] = a;
 	return MNL_CB_OK;
@@ -234,9 +237,12 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 		printf("msg seq=%u lost=%" PRIu64 " events=%u\n", m.seq,
 		       m.tb[COWWATCH_A_LOST] ? u64_of(m.tb[COWWATCH_A_LOST]) : 0,
 		       m.nevents);
-		mnl_attr_for_each(a, nlh, sizeof(*g))
-			if (mnl_attr_get_type(a) == COWWATCH_A_EVENT)
-				print_event(a, m.seq);
+		mnl_attr_for_each(a, nlh, sizeof(*g)) {
+			if (mnl_attr_get_type(a) == COWWATCH_A_EVENTS)
+				print_events(a, m.seq);
+			else if (mnl_attr_get_type(a) == COWWATCH_A_FILE)
+				print_file(a, m.seq);
+		}
 		break;
 	case COWWATCH_CMD_COUNTS:
 		printf("msg seq=%u lost=%" PRIu64 " counts\n", m.seq,

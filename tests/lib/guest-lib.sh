@@ -47,9 +47,20 @@ module_loaded() {
 	grep -q '^cowwatch ' /proc/modules
 }
 
+# load_module [PARAM=VALUE...]: insmod with these parameters. Unless one is
+# given, idle_disarm=0: the probes are armed from load to unload, as under
+# qemu TCG with several vCPUs live patching a function that another vCPU
+# runs can crash the guest (see unload_busy.sh), and the tests hold their
+# workloads around insmod and rmmod only. tests/guest/probes_armed.sh tests
+# the default (armed at a WATCH, disarmed once nothing is watched) with one
+# CPU online.
 load_module() {
+	local arg disarm=idle_disarm=0
 	[ -r "$COWWATCH_KO" ] || fail "no module at $COWWATCH_KO"
-	insmod "$COWWATCH_KO" "$@" || fail "insmod $COWWATCH_KO failed"
+	for arg in "$@"; do
+		case $arg in idle_disarm=*) disarm= ;; esac
+	done
+	insmod "$COWWATCH_KO" ${disarm:+"$disarm"} "$@" || fail "insmod $COWWATCH_KO failed"
 	module_loaded || fail "cowwatch not in /proc/modules after insmod"
 }
 

@@ -60,6 +60,8 @@ static void on_file(void *ctx, uint32_t dev, uint64_t ino, const char *path)
 	s->file_dev = dev;
 	s->file_ino = ino;
 	snprintf(s->file_path, sizeof(s->file_path), "%s", path);
+	if (!s->path[0])
+		snprintf(s->path, sizeof(s->path), "%s", path);
 	if (!s->ncnt)
 		s->nfile_before_count++;
 }
@@ -126,30 +128,39 @@ static struct nlmsghdr *put_msg(char *buf, uint8_t cmd, uint32_t seq)
 	return nlh;
 }
 
+static struct cowwatch_event record(uint32_t pid, uint32_t outcome, uint64_t addr)
+{
+	struct cowwatch_event e = {
+		.time_ns = 123456789, .addr = addr, .ip = 0x401234,
+		.vm_start = addr & ~0xfffffULL, .vm_end = (addr & ~0xfffffULL) + 0x100000,
+		.vm_flags = 0x73, .ino = 42, .pid = pid, .tgid = pid + 1000, .tid = pid + 1001,
+		.dev = 0x801, .outcome = outcome, .page_size = 4096, .cpu = 1,
+	};
+
+	memcpy(e.comm, "python3", 8);
+	return e;
+}
+
+/* A COWWATCH_A_EVENTS array of @n records, as kmod/netlink.c puts it. */
+static void put_records(struct nlmsghdr *nlh, const struct cowwatch_event *e, size_t n)
+{
+	mnl_attr_put(nlh, COWWATCH_A_EVENTS, n * sizeof(*e), e);
+}
+
+/* One event; a file's path before it, as the module sends a file's first. */
 static void put_event(struct nlmsghdr *nlh, uint32_t pid, uint32_t outcome, uint64_t addr)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
+	struct cowwatch_event e = record(pid, outcome, addr);
 
-	mnl_attr_put_u32(nlh, COWWATCH_EV_TGID, pid + 1000);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_TID, pid + 1001);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, pid);
-	mnl_attr_put_strz(nlh, COWWATCH_EV_COMM, "python3");
-	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, addr);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_IP, 0x401234);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, outcome);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_PAGE_SIZE, 4096);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_TIME, 123456789);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_CPU, 1);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_START, addr & ~0xfffffULL);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_END, (addr & ~0xfffffULL) + 0x100000);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_VMA_FLAGS, 0x73);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 0x801);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 42);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_FLAGS, 0);
-	/* The module sends a file's path with its first event only. */
-	if (outcome == COWWATCH_OUT_FILE)
+	if (outcome == COWWATCH_OUT_FILE) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, COWWATCH_A_FILE);
+
+		mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 0x801);
+		mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 42);
 		mnl_attr_put_strz(nlh, COWWATCH_EV_PATH, "/usr/lib/x86_64-linux-gnu/libc.so.6");
-	mnl_attr_nest_end(nlh, nest);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	put_records(nlh, &e, 1);
 }
 
 static void seed(const void *buf, size_t len)
@@ -180,9 +191,7 @@ static void test_events(void)
 	struct cw_stream st = { .family = FAMILY };
 	struct nlmsghdr *nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
 	struct seen s;
-	struct nlattr *nest;
-
-	put_event(nlh, 77, COWWATCH_OUT_COPY, 0x7f0000001000ULL);
+		put_event(nlh, 77, COWWATCH_OUT_COPY, 0x7f0000001000ULL);
 	put_event(nlh, 78, COWWATCH_OUT_ZERO, 0x7f0000002000ULL);
 	mnl_attr_put_u64(nlh, COWWATCH_A_LOST, 5);
 	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 2, "two events in one message");
@@ -198,17 +207,21 @@ static void test_events(void)
 	report(st.lost_events == 5 && st.next_seq == 1 && st.lost_messages == 0 && st.events == 2,
 	       "stream: lost 5, next seq 1");
 
-	/* A newer module's unknown attributes are skipped. */
+	/* A newer module's unknown attributes are skipped; arrays follow one another. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 1);
 	mnl_attr_put_u32(nlh, COWWATCH_A_MAX + 5, 1);
-	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 9);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_REUSE);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_MAX + 3, 7);
-	mnl_attr_nest_end(nlh, nest);
-	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 1 && s.ev[0].pid == 9 &&
-	       s.ev[0].page_size == 4096, "unknown attributes skipped, defaults filled");
+	{
+		struct cowwatch_event e[3] = {
+			record(9, COWWATCH_OUT_REUSE, 0x1000), record(10, COWWATCH_OUT_COPY, 0x2000),
+			record(11, COWWATCH_OUT_ZERO, 0x3000),
+		};
+
+		put_records(nlh, e, 2);
+		put_records(nlh, e + 2, 1);
+	}
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 3 && s.ev[0].pid == 9 &&
+	       s.ev[1].pid == 10 && s.ev[2].pid == 11 && s.ev[2].outcome == COWWATCH_OUT_ZERO,
+	       "unknown attributes skipped; two arrays, three records in order");
 
 	/* Sequence 1 was that one; 4 next means 2 and 3 were dropped. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 4);
@@ -369,43 +382,52 @@ static void test_malformed(void)
 	char buf[8192];
 	struct cw_stream st = { .family = FAMILY };
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 	struct seen s;
 	size_t full;
 
-	/* An event without a pid, then a good one. */
+	/* A record without a pid, then a good one, in one array. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
-	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
-	mnl_attr_nest_end(nlh, nest);
-	put_event(nlh, 6, COWWATCH_OUT_COPY, 0x6000);
+	{
+		struct cowwatch_event e[2] = {
+			record(0, COWWATCH_OUT_COPY, 0x1000), record(6, COWWATCH_OUT_COPY, 0x6000),
+		};
+
+		put_records(nlh, e, 2);
+	}
 	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 1 && s.ev[0].pid == 6 &&
 	       st.malformed == 1, "event without pid refused, the next one kept");
 
-	/* A u64 attribute that holds only 4 bytes. */
+	/* An array that is not a whole number of records. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 1);
-	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 6);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_ADDR, 0x1000);
-	mnl_attr_nest_end(nlh, nest);
-	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "short u64 refused");
+	{
+		struct cowwatch_event e[2] = {
+			record(6, COWWATCH_OUT_COPY, 0x1000), record(7, COWWATCH_OUT_COPY, 0x2000),
+		};
+
+		mnl_attr_put(nlh, COWWATCH_A_EVENTS, sizeof(e) - 4, e);
+	}
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0,
+	       "an array of a record and a bit refused whole");
 
 	/* An outcome past the known ones. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 2);
 	put_event(nlh, 6, COWWATCH_OUT_MAX + 1, 0x1000);
 	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "unknown outcome refused");
 
-	/* A comm without its NUL. */
+	/* A name without its NUL, and a page size that is no page size. */
 	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 3);
-	nest = mnl_attr_nest_start(nlh, COWWATCH_A_EVENT);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_PID, 6);
-	mnl_attr_put_u32(nlh, COWWATCH_EV_OUTCOME, COWWATCH_OUT_COPY);
-	mnl_attr_put_u64(nlh, COWWATCH_EV_ADDR, 0x1000);
-	mnl_attr_put(nlh, COWWATCH_EV_COMM, 4, "abcd");
-	mnl_attr_nest_end(nlh, nest);
-	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 0, "unterminated comm refused");
+	{
+		struct cowwatch_event e[2] = {
+			record(6, COWWATCH_OUT_COPY, 0x1000), record(7, COWWATCH_OUT_COPY, 0x2000),
+		};
+
+		memcpy(e[0].comm, "abcdefghijklmnop", 16);
+		e[1].page_size = 12288;
+		put_records(nlh, e, 2);
+	}
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 1 &&
+	       !strcmp(s.ev[0].comm, "abcdefghijklmno"),
+	       "an unterminated name cut to 15 characters (%s); a 12 KiB page refused", s.ev[0].comm);
 
 	/* An exit without counters, and a message shorter than its genl header. */
 	nlh = put_msg(buf, COWWATCH_CMD_EXIT, 4);

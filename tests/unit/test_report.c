@@ -71,21 +71,25 @@ static void test_whole_records(bool json)
 	for (int round = 0; round < 10; round++) {
 		for (int i = 0; i < 30; i++)
 			report_event(&r, &p, &ev, &a);
+		report_flush(&r);
 		bad += read_packets(sv[1], &records, last, sizeof(last));
 	}
 	report(!bad && records == 300, "%s: 300 event records, each write whole (%d cut, %d records)",
 	       json ? "json" : "text", bad, records);
 	if (json) {
 		report_moment(&r, &p, "fork", fork_n.time_ns);
+		report_flush(&r);
 		read_packets(sv[1], &records, last, sizeof(last));
 		report(!strncmp(last, "{\"type\":\"fork\",\"time_ns\":111,\"pid\":4242,\"ppid\":1,", 47),
 		       "json: fork record with its time (%.60s)", last);
 		report_exit(&r, &p, &ex);
+		report_flush(&r);
 		read_packets(sv[1], &records, last, sizeof(last));
 		report(!strncmp(last, "{\"type\":\"exit\",\"time_ns\":333,\"pid\":4242,", 40),
 		       "json: exit record with its time (%.60s)", last);
 	}
 	report_summary(&r, &t, &tot);
+	report_flush(&r);
 	bad = read_packets(sv[1], &records, last, sizeof(last));
 	report(!bad && (!json || !strncmp(last, "{\"type\":\"summary\",\"time_ns\":999,", 32)),
 	       "%s: the summary in one write (%.50s)", json ? "json" : "text", last);
