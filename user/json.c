@@ -36,42 +36,62 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Printable ASCII that JSON takes as it is. */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Writes the character at @s escaped; returns how many bytes it took. */
+static size_t escape_one(FILE *out, const unsigned char *s)
+{
+	size_t n = utf8_len(s);
+
+	if (n == 0) {
+		fputs("\\ufffd", out);
+		return 1;
+	}
+	if (n > 1) {
+		fwrite(s, 1, n, out);
+		return n;
+	}
+	switch (*s) {
+	case '"':
+		fputs("\\\"", out);
+		break;
+	case '\\':
+		fputs("\\\\", out);
+		break;
+	case '\n':
+		fputs("\\n", out);
+		break;
+	case '\t':
+		fputs("\\t", out);
+		break;
+	default:
+		fprintf(out, "\\u%04x", *s);
+	}
+	return 1;
+}
+
+/*
+ * Runs of plain characters go out with one fwrite(): names and paths are
+ * mostly nothing else, and a reader of --events writes several per event.
+ */
 void json_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	fputc('"', out);
 	while (*s) {
-		size_t n = utf8_len(s);
+		const unsigned char *run = s;
 
-		if (n == 0) {
-			fputs("\\ufffd", out);
+		while (plain(*s))
 			s++;
-		} else if (n > 1) {
-			fwrite(s, 1, n, out);
-			s += n;
-		} else {
-			switch (*s) {
-			case '"':
-				fputs("\\\"", out);
-				break;
-			case '\\':
-				fputs("\\\\", out);
-				break;
-			case '\n':
-				fputs("\\n", out);
-				break;
-			case '\t':
-				fputs("\\t", out);
-				break;
-			default:
-				if (*s < 0x20 || *s == 0x7f)
-					fprintf(out, "\\u%04x", *s);
-				else
-					fputc(*s, out);
-			}
-			s++;
-		}
+		if (s > run)
+			fwrite(run, 1, (size_t)(s - run), out);
+		if (*s)
+			s += escape_one(out, s);
 	}
 	fputc('"', out);
 }

@@ -178,6 +178,7 @@ record() {
 	local mode=$1 round=$2 line=$3
 	shift 3
 	echo "run clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS round=$round mode=$mode $line $*" >>"$RAW"
+	echo "  $(date +%T.%N | cut -c1-12) round $round $mode ${line%% *}"
 }
 
 # skip MODE WHY: MODE could not run in this round (the table says so).
