@@ -90,6 +90,21 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 	return 0;
 }
 
+int procfs_read_comm(pid_t pid, char *comm, size_t size)
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -ESRCH;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	snprintf(comm, size, "%s", buf);
+	return 0;
+}
+
 pid_t procfs_tgid(pid_t pid)
 {
 	char path[64], line[256];

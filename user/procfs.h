@@ -30,6 +30,12 @@ int procfs_read_all(const char *path, struct procfs_text *t);
 
 /* Reads /proc/@pid/stat. Returns 0, -ESRCH (no such process) or -EINVAL. */
 int procfs_read_stat(pid_t pid, struct procfs_stat *st);
+/*
+ * The name of @pid (its main thread's) into @comm of @size bytes, from
+ * /proc/@pid/comm: the name stat shows, in a smaller file the kernel makes
+ * with less work. Returns 0 or -ESRCH.
+ */
+int procfs_read_comm(pid_t pid, char *comm, size_t size);
 /* The process (thread group) @pid belongs to, from /proc/@pid/status; 0 if unknown. */
 pid_t procfs_tgid(pid_t pid);
 

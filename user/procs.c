@@ -298,14 +298,14 @@ void procs_read_added(struct proc_table *t)
 	/* In the order added: a parent's snapshot is there for its children to share. */
 	for (size_t i = 0; i < t->nunread; i++) {
 		struct proc *p = t->unread[i];
-		pid_t ppid = p->ppid;
 
 		if (p->exited)
 			continue;
-		read_stat(p);
 		/* The parent we found it under, not the reaper a late reparenting shows. */
-		if (ppid)
-			p->ppid = ppid;
+		if (p->ppid)
+			procfs_read_comm(p->pid, p->comm, sizeof(p->comm));
+		else
+			read_stat(p);
 		if (!p->maps && !p->maps_gone)
 			read_maps(t, p);
 	}
