@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "procfs.h"
+
 struct map_entry {
 	uint64_t start, end;	/* [start, end) */
 	uint64_t offset;	/* file offset of start */
@@ -27,6 +29,13 @@ struct maps {
 
 /* Parses maps text from @in; returns 0, or -errno (-EINVAL: malformed). */
 int maps_parse(FILE *in, struct maps *out);
+/* Parses the @len bytes of maps text at @text; as maps_parse(). */
+int maps_parse_text(const char *text, size_t len, struct maps *out);
+/*
+ * Reads /proc/@pid/maps into @t (grown as needed; free(t->buf) when done).
+ * Returns 0, or -errno (-ENOENT: no such process).
+ */
+int maps_read_text(pid_t pid, struct procfs_text *t);
 /* Reads /proc/@pid/maps; returns 0, or -errno (-ENOENT: no such process). */
 int maps_read_pid(pid_t pid, struct maps *out);
 void maps_free(struct maps *m);

@@ -3,22 +3,82 @@
 #include "procfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Room for the next read(): procfs hands out as many whole records as fit. */
+static int make_room(struct procfs_text *t)
+{
+	size_t ncap;
+	char *b;
+
+	if (t->cap - t->len >= 4096)
+		return 0;
+	ncap = t->cap ? t->cap * 2 : 16384;
+	b = realloc(t->buf, ncap);
+	if (!b)
+		return -ENOMEM;
+	t->buf = b;
+	t->cap = ncap;
+	return 0;
+}
+
+int procfs_read_all(const char *path, struct procfs_text *t)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	t->len = 0;
+	for (;;) {
+		ssize_t n;
+
+		err = make_room(t);
+		if (err)
+			break;
+		n = read(fd, t->buf + t->len, t->cap - t->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		t->len += (size_t)n;
+	}
+	close(fd);
+	return err;
+}
+
+/* Reads up to @size - 1 bytes of @path into @buf, NUL-terminated: its length, or -errno. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
 
 int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 {
 	char path[64], buf[1024], *open_paren, *close_paren;
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	/* A stat line is some 300 bytes; its fields past the first few are not used. */
+	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
 	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
 	open_paren = strchr(buf, '(');
 	close_paren = strrchr(buf, ')');
@@ -27,6 +87,21 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 		return -EINVAL;
 	*close_paren = 0;
 	snprintf(st->comm, sizeof(st->comm), "%s", open_paren + 1);
+	return 0;
+}
+
+int procfs_read_comm(pid_t pid, char *comm, size_t size)
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -ESRCH;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	snprintf(comm, size, "%s", buf);
 	return 0;
 }
 

@@ -14,27 +14,79 @@
 #define BUCKETS (sizeof(((struct proc_table *)0)->buckets) / sizeof(struct proc *))
 #define BASE_PAGE 4096ULL
 
+/*
+ * What a maps read showed, parsed once: the processes of a tree forked
+ * before the attach mostly show the very same text, and share one.
+ */
+struct maps_data {
+	unsigned int refs;
+	char *text;		/* the raw text, to compare the next read with */
+	size_t len;
+	struct maps m;
+};
+
+/* One read of a process's map: its time, and what it showed. */
 struct maps_ref {
 	unsigned int refs;
 	uint64_t read_ns;	/* kernel clock, taken before the read */
-	struct maps m;
+	struct maps_data *data;
 };
+
+static void maps_data_put(struct maps_data *d)
+{
+	if (d && --d->refs == 0) {
+		maps_free(&d->m);
+		free(d->text);
+		free(d);
+	}
+}
 
 static void maps_ref_put(struct maps_ref *r)
 {
 	if (r && --r->refs == 0) {
-		maps_free(&r->m);
+		maps_data_put(r->data);
 		free(r);
 	}
 }
 
+static const struct maps *ref_maps(const struct maps_ref *r)
+{
+	return &r->data->m;
+}
+
+/* @like's content if it shows exactly @text, else @text parsed anew (or NULL). */
+static struct maps_data *maps_data_for(const struct procfs_text *text, const struct maps_ref *like)
+{
+	struct maps_data *d;
+
+	if (like && like->data->len == text->len && !memcmp(like->data->text, text->buf, text->len)) {
+		like->data->refs++;
+		return like->data;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->text = malloc(text->len ? text->len : 1);
+	if (!d->text || maps_parse_text(text->buf, text->len, &d->m)) {
+		free(d->text);
+		free(d);
+		return NULL;
+	}
+	memcpy(d->text, text->buf, text->len);
+	d->len = text->len;
+	d->refs = 1;
+	return d;
+}
+
 /*
- * A fresh snapshot of @pid's map, or NULL. *@gone says whether the
- * process has no map left to read: no such process, or one past
- * exit_mm() (exiting, or a zombie), whose maps file is empty. Other
- * failures (out of memory or files) may pass.
+ * A fresh snapshot of @pid's map, or NULL; it shares @like's parsed
+ * content if the text is the same. *@gone says whether the process has no
+ * map left to read: no such process, or one past exit_mm() (exiting, or a
+ * zombie), whose maps file is empty. Other failures (out of memory or
+ * files) may pass.
  */
-static struct maps_ref *snapshot_read(struct proc_table *t, pid_t pid, bool *gone)
+static struct maps_ref *snapshot_read(struct proc_table *t, pid_t pid, const struct maps_ref *like,
+				      bool *gone)
 {
 	struct maps_ref *r = calloc(1, sizeof(*r));
 	int err;
@@ -44,16 +96,30 @@ static struct maps_ref *snapshot_read(struct proc_table *t, pid_t pid, bool *gon
 		return NULL;
 	t->maps_reads++;
 	r->read_ns = kernel_now_ns();
-	err = maps_read_pid(pid, &r->m);
-	if (err || !r->m.count) {
+	err = maps_read_text(pid, &t->text);
+	if (err || !t->text.len) {
 		*gone = !err || err == -ENOENT || err == -ESRCH;
-		if (!err)
-			maps_free(&r->m);
+		free(r);
+		return NULL;
+	}
+	r->data = maps_data_for(&t->text, like);
+	if (!r->data) {
 		free(r);
 		return NULL;
 	}
 	r->refs = 1;
 	return r;
+}
+
+/* A snapshot @p's next read may well repeat: its own, or its parent's. */
+static const struct maps_ref *likely_same(const struct proc_table *t, const struct proc *p)
+{
+	const struct proc *parent;
+
+	if (p->maps)
+		return p->maps;
+	parent = p->ppid > 0 && p->ppid != p->pid ? procs_find(t, p->ppid) : NULL;
+	return parent ? parent->maps : NULL;
 }
 
 /*
@@ -69,7 +135,7 @@ static bool read_maps(struct proc_table *t, struct proc *p)
 
 	if (p->exited || p->maps_gone)
 		return false;
-	r = snapshot_read(t, p->pid, &gone);
+	r = snapshot_read(t, p->pid, likely_same(t, p), &gone);
 	if (!r) {
 		p->maps_gone = gone;
 		return false;
@@ -155,6 +221,8 @@ void procs_free(struct proc_table *t)
 	free(t->names);
 	procs_ahead_clear(t);
 	free(t->ahead);
+	free(t->text.buf);
+	free(t->unread);
 	symbolizer_free(t->sym);
 	memset(t, 0, sizeof(*t));
 }
@@ -207,6 +275,41 @@ struct proc *procs_get(struct proc_table *t, pid_t pid)
 	read_stat(p);
 	read_maps(t, p);
 	return p;
+}
+
+struct proc *procs_add(struct proc_table *t, pid_t pid)
+{
+	struct proc *p = procs_find(t, pid), **u;
+
+	if (p)
+		return p;
+	u = array_grow(t->unread, &t->cap_unread, t->nunread, sizeof(*u), 64);
+	if (!u)
+		return procs_get(t, pid);
+	t->unread = u;
+	p = proc_new(t, pid);
+	if (p)
+		t->unread[t->nunread++] = p;
+	return p;
+}
+
+void procs_read_added(struct proc_table *t)
+{
+	/* In the order added: a parent's snapshot is there for its children to share. */
+	for (size_t i = 0; i < t->nunread; i++) {
+		struct proc *p = t->unread[i];
+
+		if (p->exited)
+			continue;
+		/* The parent we found it under, not the reaper a late reparenting shows. */
+		if (p->ppid)
+			procfs_read_comm(p->pid, p->comm, sizeof(p->comm));
+		else
+			read_stat(p);
+		if (!p->maps && !p->maps_gone)
+			read_maps(t, p);
+	}
+	t->nunread = 0;
 }
 
 void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *comm)
@@ -270,7 +373,7 @@ void procs_exec_ahead(struct proc_table *t, pid_t pid)
 		return;
 	t->ahead = a;
 	t->ahead[t->nahead++] = (struct maps_ahead){
-		.pid = pid, .maps = snapshot_read(t, pid, &gone),
+		.pid = pid, .maps = snapshot_read(t, pid, NULL, &gone),
 	};
 }
 
@@ -329,11 +432,11 @@ static const struct map_entry *event_region(const struct proc *p, const struct c
 
 	if (!p->maps)
 		return NULL;
-	e = maps_find(&p->maps->m, ev->addr);
+	e = maps_find(ref_maps(p->maps), ev->addr);
 	if (e && e->ino == ev->ino)
 		return e;
 	/* A region grown since the snapshot (the heap) still starts where it did. */
-	e = maps_find(&p->maps->m, ev->vm_start);
+	e = maps_find(ref_maps(p->maps), ev->vm_start);
 	if (e && e->start == ev->vm_start && e->ino == ev->ino)
 		return e;
 	return NULL;
@@ -446,11 +549,11 @@ static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_e
 	if (!ip)
 		return;
 	if (p->maps)
-		e = maps_find(&p->maps->m, ip);
+		e = maps_find(ref_maps(p->maps), ip);
 	if (!e) {
 		refresh_on_miss(t, p, ev->time_ns);
 		if (p->maps)
-			e = maps_find(&p->maps->m, ip);
+			e = maps_find(ref_maps(p->maps), ip);
 	}
 	if (!e)
 		return;

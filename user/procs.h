@@ -77,6 +77,9 @@ struct proc_table {
 	size_t nnames, cap_names;
 	struct file_name *files[256];	/* paths of the files events hit */
 	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
+	struct procfs_text text;	/* the last read's raw text */
+	struct proc **unread;	/* added, stat and map not read yet */
+	size_t nunread, cap_unread;
 	struct maps_ahead *ahead;	/* maps read at EXEC notices seen ahead */
 	size_t nahead, cap_ahead;
 };
@@ -87,6 +90,15 @@ void procs_free(struct proc_table *t);
 /* The process @pid, created (with a maps snapshot if it is alive) if new. */
 struct proc *procs_get(struct proc_table *t, pid_t pid);
 struct proc *procs_find(const struct proc_table *t, pid_t pid);
+/*
+ * The process @pid, created without reading anything if new: an attach
+ * watches a whole tree first (the module counts a process's faults only
+ * from its WATCH on) and reads the new processes' stat and maps after, in
+ * procs_read_added(). An event of one before that reads its map itself.
+ */
+struct proc *procs_add(struct proc_table *t, pid_t pid);
+/* Reads what procs_add() left unread: stat (comm; ppid if not known) and map. */
+void procs_read_added(struct proc_table *t);
 
 /*
  * @child was forked by @parent: its memory map is read now, or is its

@@ -2,6 +2,7 @@
 /* One run of cowwatch: arm the watch, follow the tree, report. */
 #include "session.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -197,8 +198,34 @@ static int watch_one(struct session *s, pid_t pid, uint32_t flags)
 	err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
 
 	if (!err)
-		mark_live(s, procs_get(&s->procs, pid));
+		mark_live(s, procs_add(&s->procs, pid));
 	return err;
+}
+
+static void watch_descendants(struct session *s, pid_t pid, int depth);
+
+/* Watches the children listed in @text (a children file of @pid), then theirs. */
+static void watch_listed(struct session *s, pid_t pid, const struct procfs_text *text, int depth)
+{
+	const char *at = text->buf, *end = text->buf + text->len;
+
+	while (at < end) {
+		struct proc *p;
+		pid_t child = 0;
+
+		while (at < end && isspace((unsigned char)*at))
+			at++;
+		while (at < end && *at >= '0' && *at <= '9' && child < 100000000)
+			child = child * 10 + (*at++ - '0');
+		if (at < end && !isspace((unsigned char)*at))
+			return;		/* not a pid list */
+		if (child <= 0 || watch_one(s, child, 0))
+			continue;	/* exited meanwhile */
+		p = procs_find(&s->procs, child);
+		if (p)
+			p->ppid = pid;
+		watch_descendants(s, child, depth + 1);
+	}
 }
 
 /*
@@ -208,6 +235,7 @@ static int watch_one(struct session *s, pid_t pid, uint32_t flags)
  */
 static void watch_descendants(struct session *s, pid_t pid, int depth)
 {
+	struct procfs_text text = { 0 };
 	char path[64];
 	DIR *tasks;
 	struct dirent *d;
@@ -220,28 +248,16 @@ static void watch_descendants(struct session *s, pid_t pid, int depth)
 		return;
 	while ((d = readdir(tasks))) {
 		char cpath[64 + sizeof(d->d_name) + 16];
-		FILE *f;
-		int child;
 
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(cpath, sizeof(cpath), "%s/%s/children", path, d->d_name);
-		f = fopen(cpath, "re");
-		if (!f)
-			continue;
-		while (fscanf(f, "%d", &child) == 1) {
-			struct proc *p;
-
-			if (watch_one(s, child, 0))
-				continue;	/* exited meanwhile */
-			p = procs_find(&s->procs, child);
-			if (p)
-				p->ppid = pid;
-			watch_descendants(s, child, depth + 1);
-		}
-		fclose(f);
+		/* The whole list first: the walk below reads other files. */
+		if (procfs_read_all(cpath, &text) == 0)
+			watch_listed(s, pid, &text, depth);
 	}
 	closedir(tasks);
+	free(text.buf);
 }
 
 static int open_module(struct session *s)
@@ -307,6 +323,7 @@ static int start_pid(struct session *s)
 		return watch_error(err, s->target);
 	if (o->follow)
 		watch_descendants(s, s->target, 0);
+	procs_read_added(&s->procs);
 	return 0;
 }
 
@@ -325,6 +342,7 @@ static int start(struct session *s)
 	s->have_child = 1;
 	/* The command's account starts at its exec, not in our code before it. */
 	err = watch_one(s, s->child.pid, COWWATCH_WATCH_FROM_EXEC);
+	procs_read_added(&s->procs);
 	if (err) {
 		spawn_abort(&s->child);
 		s->have_child = 0;

@@ -75,6 +75,14 @@ static void test_maps_parse(void)
 	CHECK(parse_text("2000-1000 r-xp 0 00:00 0\n", &m) == -EINVAL, "end before start is -EINVAL");
 	CHECK(parse_text("1000-3000 r-xp 0 00:00 0\n2000-4000 r-xp 0 00:00 0\n", &m) == -EINVAL,
 	      "overlapping regions are -EINVAL");
+	CHECK(parse_text("1000-3000 r-xp 0 00:00\n", &m) == -EINVAL, "line without an inode is -EINVAL");
+	CHECK(parse_text("1000-3000 r-xp 0 00:00 12x /a\n", &m) == -EINVAL, "inode not a number is -EINVAL");
+	CHECK(parse_text("1000-3000 r-xp 0 00:00 0\n\n", &m) == -EINVAL, "empty line is -EINVAL");
+	CHECK(parse_text("1000-3000 r-xp 1f 0A:2b 7 /no newline", &m) == 0 && m.count == 1 &&
+	      m.entries[0].offset == 0x1f && m.entries[0].dev_major == 0xa &&
+	      m.entries[0].dev_minor == 0x2b && m.entries[0].ino == 7 &&
+	      !strcmp(m.entries[0].path, "/no newline"), "last line without a newline, hex of either case");
+	maps_free(&m);
 	CHECK(parse_text("", &m) == 0 && m.count == 0, "empty maps is no region");
 	maps_free(&m);
 	CHECK(maps_read_pid(-1, &m) == -ENOENT, "no such process is -ENOENT");

@@ -258,6 +258,99 @@ out:
 	procs_free(&t);
 }
 
+/* What held_mapper() maps: its region and its file. */
+struct own_file {
+	struct map_entry e;
+	char path[32];
+};
+
+/* A held child that maps a file of its own first, sends it on @ready, then waits. */
+static pid_t held_mapper(const int hold[2], const int ready[2])
+{
+	pid_t pid = fork();
+	struct own_file f = { .path = "/tmp/cw-attach-XXXXXX" };
+	char byte;
+
+	if (pid == 0) {
+		char *mine = map_temp_file(f.path, 4096);
+
+		close(hold[1]);
+		close(ready[0]);
+		if (!mine || own_region(mine, &f.e))
+			f.e.start = 0;
+		if (write(ready[1], &f, sizeof(f)) != (ssize_t)sizeof(f))
+			_exit(1);
+		_exit(read(hold[0], &byte, 1) < 0);
+	}
+	return pid;
+}
+
+/*
+ * An attach: processes added first, read after, in order. A child whose
+ * map is its parent's text shares its parsed snapshot; one that mapped a
+ * file of its own after the fork gets its own, not the parent's. Both are
+ * named after they are gone, and the parent found by the walk stays.
+ */
+static void test_attach_reads_after(uint64_t ip)
+{
+	char mine[] = "/tmp/cw-attach-XXXXXX";
+	int hold[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	pid_t twin = -1, other = -1;
+	struct own_file theirs = { .path = "" };
+	struct map_entry e;
+	struct proc_table t;
+	struct proc *p;
+	char *file = NULL;
+	const char *name;
+
+	report(procs_init(&t) == 0, "attach: table created");
+	file = map_temp_file(mine, 4096);
+	if (!file || own_region(file, &e) || pipe(hold) || pipe(ready)) {
+		report(0, "attach: set up");
+		goto out;
+	}
+	twin = held_child(hold);
+	other = held_mapper(hold, ready);
+	close(ready[1]);
+	ready[1] = -1;
+	report(twin > 0 && other > 0 && read(ready[0], &theirs, sizeof(theirs)) == (ssize_t)sizeof(theirs) &&
+	       theirs.e.start, "attach: children ready");
+	procs_add(&t, getpid());
+	procs_add(&t, twin)->ppid = getpid();
+	procs_add(&t, other)->ppid = getpid();
+	report(t.maps_reads == 0 && t.nunread == 3, "attach: nothing read while adding");
+	procs_read_added(&t);
+	report(t.maps_reads == 3 && t.nunread == 0, "attach: then each map read once (%llu)",
+	       (unsigned long long)t.maps_reads);
+	p = procs_find(&t, other);
+	report(p && p->ppid == getpid() && p->comm[0], "attach: parent kept, name read (%s)",
+	       p ? p->comm : "-");
+	close(hold[1]);
+	hold[1] = -1;
+	waitpid(twin, NULL, 0);
+	waitpid(other, NULL, 0);
+	munmap(file, 4096);
+	file = NULL;
+	name = name_copy_in(&t, twin, (void *)(uintptr_t)e.start, ip, &e);
+	report(!strcmp(name, mine), "attach: a child with its parent's map is named (%s)", name);
+	name = name_copy_in(&t, other, (void *)(uintptr_t)theirs.e.start, ip, &theirs.e);
+	report(!strcmp(name, theirs.path), "attach: a child with a file of its own is named from its own map (%s)",
+	       name);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (hold[i] >= 0)
+			close(hold[i]);
+		if (ready[i] >= 0)
+			close(ready[i]);
+	}
+	if (file)
+		munmap(file, 4096);
+	unlink(mine);
+	if (theirs.path[0])
+		unlink(theirs.path);
+	procs_free(&t);
+}
+
 static void test_timens_offset(void)
 {
 	char path[] = "/tmp/cw-timens-XXXXXX";
@@ -534,6 +627,7 @@ int main(void)
 	test_count_records(ip);
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
+	test_attach_reads_after(ip);
 	test_timens_offset();
 	return unit_done();
 }
