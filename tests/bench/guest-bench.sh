@@ -164,13 +164,14 @@ possible_cpus() {
 	echo $n
 }
 
-# Module memory: its text and data (/proc/modules) plus the per-CPU event
-# rings: ring_size records of 104 bytes (struct cw_event) per possible CPU.
+# Module memory: its text and data (/proc/modules) plus its buffers on every
+# possible CPU (GET_STATS bytes_per_cpu: the count tables, and the event
+# rings once a reader asked for events).
 module_kb() {
-	local size ring
+	local size per_cpu
 	size=$(awk '$1 == "cowwatch" { print $2 }' /proc/modules)
-	ring=$(cat /sys/module/cowwatch/parameters/ring_size)
-	echo $(((size + ring * 104 * $(possible_cpus)) / 1024))
+	per_cpu=$(stat_field bytes_per_cpu)
+	echo $(((size + ${per_cpu:-0} * $(possible_cpus)) / 1024))
 }
 
 # record MODE ROUND STORM_LINE EXTRA...: one raw line.
@@ -442,15 +443,25 @@ filter_bench() {
 echo "kernel $COWWATCH_KVER, clock $BENCH_CLOCK, $CPUS CPUs, storm $BENCH_MIB MiB x ${BENCH_WORKERS// /,} workers, $BENCH_RUNS rounds, modes: $BENCH_MODES"
 echo "info clock=$BENCH_CLOCK kernel=$KERNEL kver=$COWWATCH_KVER cpus=$CPUS mib=$BENCH_MIB workers=${BENCH_WORKERS// /,} runs=$BENCH_RUNS modes=${BENCH_MODES// /,} settle_ms=$BENCH_SETTLE_MS pcp_fraction=$BENCH_PCP_FRACTION pcp_high=$(pcp_high) thp=$(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled) perf=$PERF bpftrace=$BPFTRACE clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource) arm=$MODULE_ARM" >>"$RAW"
 verify_storms
+# memory PHASE: the module's buffers per CPU now (GET_STATS bytes_per_cpu),
+# once per boot and phase: "counts" before any reader asked for events (the
+# default mode's footprint), "events" after one did (the rings are kept).
+memory() {
+	grep -q "^memory .* phase=$1 " "$RAW" && return 0
+	echo "memory clock=$BENCH_CLOCK kernel=$KERNEL cpus=$CPUS phase=$1 bytes_per_cpu=$(stat_field bytes_per_cpu) possible_cpus=$(possible_cpus) " >>"$RAW"
+}
+
 for round in $(seq "$BENCH_RUNS"); do
 	echo "round $round: $(date +%T)"
 	want baseline && run_plain baseline "$round"
 	want kprobe-floor && run_floor "$round"
 	load_module "$MODULE_ARM"
 	sleep 0.2
+	memory counts
 	want loaded && run_plain loaded "$round"
 	want watch-summary && run_cowwatch watch-summary "$round" /dev/null
 	want watch-events && run_cowwatch watch-events "$round" "$TMP/events.json" --json --events
+	want watch-events && memory events
 	want watch-cwread && run_cwread "$round"
 	sleep 0.2
 	unload_module

@@ -20,6 +20,7 @@ CLOCKS = ["icount", "wall"]
 TARGET_LOADED = 1.01
 TARGET_SUMMARY = 1.05
 TARGET_EVENTS = 1.25
+TARGET_MEMORY_KIB = 128
 
 
 def parse(lines):
@@ -224,6 +225,32 @@ def targets(results):
     return out
 
 
+def memory_targets(recs):
+    """Module memory per CPU at default settings, before any reader asked for events."""
+    out = []
+    for r in recs:
+        if r["type"] != "memory" or r.get("phase") != "counts" or r.get("clock") != "icount":
+            continue
+        kib = (num(r.get("bytes_per_cpu")) or 0) / 1024.0
+        out.append({"kernel": r["kernel"], "clock": "icount", "cpus": int(r["cpus"]),
+                    "target": "module memory <= %d KiB per CPU (no events reader)" % TARGET_MEMORY_KIB,
+                    "met": kib <= TARGET_MEMORY_KIB, "kib_per_cpu": round(kib, 1), "storms": []})
+    return out
+
+
+def memory_lines(recs):
+    mem = [r for r in recs if r["type"] == "memory"]
+    if not mem:
+        return []
+    lines = ["module buffers per CPU (GET_STATS bytes_per_cpu): counts = before any reader asked",
+             "for events (the default mode); events = once one did (the event rings are kept)"]
+    for r in mem:
+        lines.append("  %-6s %-5s %s CPUs %-7s %7.1f KiB per CPU x %s possible CPUs" % (
+            r.get("clock", "wall"), r["kernel"], r["cpus"], r.get("phase"),
+            (num(r.get("bytes_per_cpu")) or 0) / 1024.0, r.get("possible_cpus", "?")))
+    return lines
+
+
 def fmt(v, spec="%s"):
     return "-" if v is None else spec % v
 
@@ -302,7 +329,7 @@ def wall_table(results, infos):
         "ns/fault = wall time from releasing the workers to the last worker's last write,",
         "divided by all write faults (workers x pages); with 2 CPUs W=2 workers run in parallel,",
         "so it is not the cost of one fault. Columns as in the icount table; module KiB:",
-        "/proc/modules size + rings (ring_size x 104 B x possible CPUs); wCPU includes time the",
+        "/proc/modules size + its buffers (GET_STATS bytes_per_cpu x possible CPUs); wCPU includes time the",
         "host took the vCPU away.",
         "",
     ]
@@ -338,6 +365,8 @@ def target_lines(tgts):
             if "lost" in s:
                 p += ", lost %d" % s["lost"]
             parts.append(p)
+        if "kib_per_cpu" in t:
+            parts.append("%.1f KiB" % t["kib_per_cpu"])
         lines.append("  %-6s %-5s %s: %s" % ("MET" if t["met"] else "MISSED", t["kernel"], t["target"],
                                             "; ".join(parts)))
     return lines
@@ -421,9 +450,12 @@ def main(argv):
     if not results:
         sys.stderr.write("report.py: no runs in %s\n" % " ".join(argv[2:]))
         return 1
-    tgts = targets(results)
+    tgts = targets(results) + memory_targets(recs)
     skipped = [{k: v for k, v in r.items() if k != "type"} for r in recs if r["type"] == "skip"]
     lines = table(results, tgts, verify, infos, startup, skipped)
+    mem = memory_lines(recs)
+    if mem:
+        lines += [""] + mem
     missed = [t for t in tgts if not t["met"]]
     lines.append("")
     if tgts:

@@ -63,12 +63,14 @@ irun() {
 		done
 	done
 	echo "skip clock=icount kernel=6.1 cpus=1 round=2 mode=perf why=perf_trace_failed:_no_BTF"
+	echo "memory clock=icount kernel=6.1 cpus=1 phase=counts bytes_per_cpu=90128 possible_cpus=1 "
+	echo "memory clock=icount kernel=6.1 cpus=1 phase=events bytes_per_cpu=548880 possible_cpus=1 "
 } >"$tmp/raw"
 
 out=$(python3 "$SRC/tests/bench/report.py" "$tmp/b.json" "$tmp/raw")
 check "report.py exits 0" [ $? = 0 ]
 check "the JSON path is not printed by report.py (run.sh prints it last)" \
-	[ "$(tail -n 1 <<<"$out")" = "1 of 3 targets met (icount); MISSED: see the closing note" ]
+	[ "$(tail -n 1 <<<"$out")" = "2 of 4 targets met (icount); MISSED: see the closing note" ]
 check "JSON is valid" python3 -m json.tool "$tmp/b.json" "$tmp/pretty.json"
 q() { python3 -c "import json,sys; d=json.load(open('$tmp/b.json')); print($1)"; }
 w() { # w CLOCK VARIANT MODE FIELD: one field of one result
@@ -117,5 +119,9 @@ check "watch-events all-in 1.24 with 7 lost on reuse: MISSED, judged all-in" \
 check "a mode that could not run is listed, not dropped silently" \
 	grep -q '^  icount 6\.1 1 CPUs perf: 1 round(s): perf trace failed: no BTF$' <<<"$out"
 check "JSON targets: per kernel, met flags" \
-	[ "$(q '[(t["kernel"], t["met"]) for t in d["targets"]]')" = "[('6.1', False), ('6.1', True), ('6.1', False)]" ]
+	[ "$(q '[(t["kernel"], t["met"]) for t in d["targets"]]')" = "[('6.1', False), ('6.1', True), ('6.1', False), ('6.1', True)]" ]
+check "module memory of the default mode, 90128 bytes per CPU: 88.0 KiB, MET" \
+	grep -q '^  MET    6\.1   module memory <= 128 KiB per CPU (no events reader): 88\.0 KiB$' <<<"$out"
+check "memory with an events reader listed: 536.0 KiB per CPU" \
+	grep -qE '^  icount 6\.1 +1 CPUs events +536\.0 KiB per CPU x 1 possible CPUs$' <<<"$out"
 [ "$fails" = 0 ]
