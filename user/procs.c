@@ -169,10 +169,18 @@ static void refresh_on_miss(struct proc_table *t, struct proc *p, uint64_t when)
 {
 	struct proc *parent;
 
-	if (!snapshot_older(p->maps, when) || read_maps(t, p) || !p->maps_inherited)
+	if (!snapshot_older(p->maps, when) || read_maps(t, p))
 		return;
 	parent = procs_find(t, p->ppid);
 	if (!parent || parent == p)
+		return;
+	/*
+	 * A process attached while it ran (the walk found it under @parent)
+	 * and gone before its own map was read has no snapshot at all: its
+	 * parent's stands in as for a forked child, if both run the same
+	 * program by name (one that exec'd another would be misnamed).
+	 */
+	if (!p->maps_inherited && (p->maps || !p->comm[0] || strcmp(p->comm, parent->comm)))
 		return;
 	if (snapshot_older(parent->maps, when))
 		read_maps(t, parent);
@@ -180,6 +188,7 @@ static void refresh_on_miss(struct proc_table *t, struct proc *p, uint64_t when)
 		maps_ref_put(p->maps);
 		p->maps = parent->maps;
 		p->maps->refs++;
+		p->maps_inherited = true;
 	}
 }
 

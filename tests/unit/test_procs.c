@@ -517,6 +517,44 @@ static void test_count_records(uint64_t ip)
 	procs_free(&t);
 }
 
+/*
+ * A process attached while it ran and gone before its map was read: its
+ * parent's map names its code if it ran the same program (by name), and
+ * nothing does if its name differs (it may have exec'd another).
+ */
+static void test_attached_gone(uint64_t ip)
+{
+	const pid_t gone = 0x7ffffff7, other = 0x7ffffff8;
+	struct map_entry anon = { .start = 0x560000000000ULL, .end = 0x560000100000ULL };
+	struct proc_table t;
+	struct attribution a;
+	struct cw_event ev;
+	struct proc *self, *p, *q;
+
+	report(procs_init(&t) == 0, "attached gone: table created");
+	self = procs_add(&t, getpid());
+	p = procs_add(&t, gone);
+	q = procs_add(&t, other);
+	procs_read_added(&t);
+	report(self && p && q && self->maps && !p->maps && !q->maps, "attached gone: no map of its own");
+	p->ppid = getpid();
+	q->ppid = getpid();
+	ev = event(gone, COWWATCH_OUT_COPY, anon.start, ip, &anon);
+	ev.time_ns = kernel_now_ns();
+	snprintf(ev.comm, sizeof(ev.comm), "%s", self->comm);
+	procs_event(&t, &ev, &a);
+	report(a.site.symbol && !strcmp(a.site.symbol, "cw_writer_function"),
+	       "attached gone: its parent's map names the code (%s in %s)",
+	       a.site.symbol ? a.site.symbol : "-", a.site.dso);
+	ev = event(other, COWWATCH_OUT_COPY, anon.start, ip, &anon);
+	ev.time_ns = kernel_now_ns();
+	snprintf(ev.comm, sizeof(ev.comm), "other-program");
+	procs_event(&t, &ev, &a);
+	report(!a.site.symbol && !strcmp(a.site.dso, "[unknown]"),
+	       "attached gone: another program's name borrows nothing (%s)", a.site.dso);
+	procs_free(&t);
+}
+
 int main(void)
 {
 	const pid_t self = getpid(), child = 0x7ffffff0;	/* a pid no process has */
@@ -625,6 +663,7 @@ int main(void)
 	test_one_row_per_region(ip);
 	test_process_name(ip);
 	test_count_records(ip);
+	test_attached_gone(ip);
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
 	test_attach_reads_after(ip);
