@@ -224,9 +224,10 @@ static int cw_nl_put_file(struct sk_buff *skb, u32 dev, u64 ino,
  * record opens another after the path). The array grows at the skb's tail,
  * its length updated as it grows.
  */
-static int cw_nl_put_event(struct cw_watcher *w, const struct cw_event *ev,
+static int cw_nl_put_event(struct cw_watcher *w, const void *arg,
 			   const char *path)
 {
+	const struct cw_event *ev = arg;
 	struct sk_buff *skb = w->skb;
 	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
 	struct cowwatch_event *rec;
@@ -313,22 +314,29 @@ static int cw_nl_pending(struct cw_watcher *w, u8 cmd)
 }
 
 /*
- * Drain work only: appends @ev to @w's pending message. A path too long
- * for a message of its own is left out: the reader names the region from
- * its memory map then.
+ * Drain work only: appends one record to @w's pending message of @cmd with
+ * @put, after the path of the record's file (@file: @dev, @ino) if @w was
+ * not sent it lately, sending a full message and starting another. A path
+ * too long for a message of its own is left out: the reader names the
+ * region from its memory map then. @faults: what the record stands for, as
+ * a lost message counts it.
  */
-int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
+static int cw_nl_append(struct cw_watcher *w, u8 cmd,
+			int (*put)(struct cw_watcher *w, const void *rec,
+				   const char *path),
+			const void *rec, u64 faults, struct file *file, u32 dev,
+			u64 ino)
 {
-	const char *path = cw_file_path(w, ev->file, ev->dev, ev->ino);
+	const char *path = cw_file_path(w, file, dev, ino);
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
-		if (cw_nl_pending(w, COWWATCH_CMD_EVENTS))
+		if (cw_nl_pending(w, cmd))
 			break;
-		if (!cw_nl_put_event(w, ev, path)) {
-			w->nevents++;
+		if (!put(w, rec, path)) {
+			w->nevents += faults;
 			if (path)
-				cw_file_named(w, ev->file, ev->dev, ev->ino);
+				cw_file_named(w, file, dev, ino);
 			return 0;
 		}
 		if (!w->nevents && path) {
@@ -337,20 +345,31 @@ int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
 		}
 		cw_nl_flush(w);
 	}
+	return -ENOMEM;
+}
+
+/* Drain work only: appends @ev to @w's pending EVENTS message. */
+int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
+{
+	if (!cw_nl_append(w, COWWATCH_CMD_EVENTS, cw_nl_put_event, ev, 1,
+			  ev->file, ev->dev, ev->ino))
+		return 0;
 	atomic64_inc(&w->lost);
 	return -ENOMEM;
 }
 
-/* A COWWATCH_A_FILE nest naming @c's file, then @c's record. */
-static int cw_nl_put_count(struct sk_buff *skb, const struct cowwatch_count *rec,
-			   const struct cw_count *c, const char *path)
+/* A COWWATCH_A_FILE nest naming the file of @arg, a cowwatch_count, then it. */
+static int cw_nl_put_count(struct cw_watcher *w, const void *arg,
+			   const char *path)
 {
+	const struct cowwatch_count *rec = arg;
+	struct sk_buff *skb = w->skb;
 	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
 
 	if (skb_tailroom(skb) < CW_TAIL_ROOM + nla_total_size(sizeof(*rec)) +
 	    (path ? 64 + strlen(path) : 0))
 		return -EMSGSIZE;
-	if (path && cw_nl_put_file(skb, c->dev, c->ino, path))
+	if (path && cw_nl_put_file(skb, rec->dev, rec->ino, path))
 		goto nospace;
 	if (nla_put(skb, COWWATCH_A_COUNT, sizeof(*rec), rec) ||
 	    skb_tailroom(skb) < CW_TAIL_ROOM)
@@ -367,7 +386,6 @@ nospace:
  */
 int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c)
 {
-	const char *path = cw_file_path(w, c->file, c->dev, c->ino);
 	struct cowwatch_count rec = {
 		.count = c->count,
 		.vm_start = c->vm_start,
@@ -383,24 +401,10 @@ int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c)
 		.page_size = c->page_size,
 		.flags = c->flags,
 	};
-	int tries;
 
-	for (tries = 0; tries < 3; tries++) {
-		if (cw_nl_pending(w, COWWATCH_CMD_COUNTS))
-			break;
-		if (!cw_nl_put_count(w->skb, &rec, c, path)) {
-			/* In faults: what a lost message takes with it. */
-			w->nevents += c->count;
-			if (path)
-				cw_file_named(w, c->file, c->dev, c->ino);
-			return 0;
-		}
-		if (!w->nevents && path) {
-			path = NULL;	/* too long even for an empty message */
-			continue;
-		}
-		cw_nl_flush(w);
-	}
+	if (!cw_nl_append(w, COWWATCH_CMD_COUNTS, cw_nl_put_count, &rec,
+			  c->count, c->file, c->dev, c->ino))
+		return 0;
 	atomic64_add(c->count, &w->lost);
 	atomic64_add(c->count, &cw_lost_total);
 	return -ENOMEM;
