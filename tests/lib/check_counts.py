@@ -19,15 +19,9 @@ import json
 import re
 import sys
 
+from checks import check, failed
+
 OUTCOMES = ["copy", "zero", "file", "ksm", "reuse", "shared", "retry", "error"]
-failed = 0
-
-
-def check(ok, what):
-    global failed
-    print(("ok: " if ok else "not ok: ") + what)
-    if not ok:
-        failed += 1
 
 
 def fields(line):
@@ -94,7 +88,7 @@ def main():
             check(counted[pid] == exits[pid], "pid %d: records %s = exit counters %s"
                   % (pid, dict(counted[pid]), dict(exits[pid])))
         check(set(counted) <= set(exits), "no records of processes outside the tree")
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed() else 0)
 
 
 main()
