@@ -27,8 +27,7 @@ struct cw_event {
 	uint64_t vm_start, vm_end, vm_flags;
 	uint32_t dev;		/* kernel's new_encode_dev() */
 	uint64_t ino;		/* 0: anonymous */
-	uint32_t flags;		/* COWWATCH_EVF_* */
-	const char *path;	/* the file of dev and ino; NULL: not sent */
+	uint32_t flags;		/* COWWATCH_EVF_* (the file's path: procs_file()) */
 	/*
 	 * Faults this stands for: 1 for an event; for a count record
 	 * (COWWATCH_CMD_COUNTS) its count, the first at first_ns and the

@@ -482,11 +482,8 @@ const char *procs_file(struct proc_table *t, uint32_t dev, uint64_t ino, const c
  */
 static const char *file_path(struct proc_table *t, const struct cw_event *ev)
 {
-	struct file_name **slot;
+	struct file_name **slot = file_slot(t, ev->dev, ev->ino);
 
-	if (ev->path)
-		return procs_file(t, ev->dev, ev->ino, ev->path);
-	slot = file_slot(t, ev->dev, ev->ino);
 	return *slot ? (*slot)->path : NULL;
 }
 

@@ -75,7 +75,7 @@ static void copy_comm(char comm[CW_COMM_LEN], const struct nlattr *a)
 	snprintf(comm, CW_COMM_LEN, "%s", a ? mnl_attr_get_str(a) : "");
 }
 
-/* COWWATCH_A_FILE: a file's path, for the count records after it. */
+/* COWWATCH_A_FILE: a file's path, for the event and count records after it. */
 static int decode_file(struct decode_ctx *d, const struct nlattr *nest)
 {
 	const struct nlattr *tb[COWWATCH_EV_MAX + 1] = { NULL };

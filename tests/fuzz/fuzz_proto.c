@@ -15,8 +15,14 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	(void)ctx;
 	if (ev->pid <= 0 || ev->outcome > COWWATCH_OUT_MAX || strlen(ev->comm) >= CW_COMM_LEN)
 		abort();
-	/* A path is a NUL-terminated string of the message, never empty. */
-	if (ev->path && (!ev->path[0] || !ev->ino))
+}
+
+/* A path is a NUL-terminated string of the message, never empty, of an inode. */
+static void on_file(void *ctx, uint32_t dev, uint64_t ino, const char *path)
+{
+	(void)ctx;
+	(void)dev;
+	if (!path[0] || !ino)
 		abort();
 }
 
@@ -42,7 +48,8 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 }
 
 static const struct cw_handlers handlers = {
-	.event = on_event, .exit = on_exit_msg, .fork = on_fork, .exec = on_exec,
+	.event = on_event, .count = on_event, .file = on_file, .exit = on_exit_msg,
+	.fork = on_fork, .exec = on_exec,
 	.exec_ahead = on_exec,
 };
 

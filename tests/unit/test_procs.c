@@ -382,9 +382,9 @@ static void test_kernel_names(uint64_t ip)
 	struct proc *p;
 
 	report(procs_init(&t) == 0, "kernel names: table created");
+	procs_file(&t, 0x1c, file.ino, "/tmp/cw-data (deleted)");
 	ev = event(gone, COWWATCH_OUT_FILE, file.start, ip, &file);
 	ev.dev = 0x1c;
-	ev.path = "/tmp/cw-data (deleted)";
 	procs_event(&t, &ev, &a);
 	report(!strcmp(a.region, "/tmp/cw-data (deleted)"), "kernel names: the path sent (%s)", a.region);
 	ev = event(gone, COWWATCH_OUT_FILE, file.start + 4096, ip, &file);
