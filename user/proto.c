@@ -358,7 +358,11 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
  * The length of the run of whole messages at the start of @buf. libmnl's
  * mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2 GiB or
  * more passes it and sends mnl_cb_run() out of the buffer (found by the
- * fuzzer): the framing is checked here, unsigned, first.
+ * fuzzer): the framing is checked here, unsigned, first. A message is
+ * whole with its padding: libmnl walks attributes up to the aligned end
+ * (mnl_nlmsg_get_payload_tail()), so an unpadded last message would let an
+ * attribute reach up to 3 bytes past @buf (found by the fuzzer in a count
+ * record). The kernel's messages are always padded.
  */
 static size_t whole_messages(const void *buf, size_t len)
 {
@@ -372,7 +376,7 @@ static size_t whole_messages(const void *buf, size_t len)
 			break;
 		n = MNL_ALIGN(n);
 		if (n > len - at)
-			n = len - at;
+			break;
 		at += n;
 	}
 	return at;

@@ -304,8 +304,27 @@ static void test_counts(void)
 	}
 	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.ncnt == 1 && s.cnt[0].pid == 5,
 	       "counts: a longer record is read by its head");
-	/* A file without a path, or with inode 0, names nothing. */
+	/*
+	 * An unpadded message, its last attribute reaching the aligned end:
+	 * libmnl walks attributes up to there, past the message's bytes (the
+	 * fuzzer's find). Refused whole, nothing read past the buffer.
+	 */
 	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 4);
+	c.outcome = 0;
+	mnl_attr_put(nlh, COWWATCH_A_COUNT, sizeof(c), &c);
+	{
+		/* The record's last byte is past the message, within its padding. */
+		size_t cut = nlh->nlmsg_len - 1;
+		char *exact = malloc(cut);
+
+		nlh->nlmsg_len = (uint32_t)cut;
+		memcpy(exact, buf, cut);
+		report(exact && decode(&st, &s, exact, cut) == -EBADMSG && s.ncnt == 0,
+		       "counts: an unpadded message is refused, not read past its end");
+		free(exact);
+	}
+	/* A file without a path, or with inode 0, names nothing. */
+	nlh = put_msg(buf, COWWATCH_CMD_COUNTS, 5);
 	nest = mnl_attr_nest_start(nlh, COWWATCH_A_FILE);
 	mnl_attr_put_u32(nlh, COWWATCH_EV_DEV, 1);
 	mnl_attr_put_u64(nlh, COWWATCH_EV_INO, 0);
