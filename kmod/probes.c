@@ -72,6 +72,8 @@ struct cw_inst {
 	unsigned long address;
 	bool copied;
 	u8 old;
+	pmd_t *pmd;			/* do_huge_pmd_wp_page(): the PMD */
+	unsigned long orig_pfn;		/* and the page it mapped at entry */
 	struct cw_event ev;
 };
 
@@ -359,36 +361,96 @@ static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 /*
  * do_huge_pmd_wp_page(): a write fault on a huge PMD of an anonymous VMA,
- * where it maps an anonymous THP or the huge zero page. A THP is reused or
- * split there (its copies then come through do_wp_page(), 4 KiB at a
- * time); the huge zero page was split too up to 6.12, but from 6.13 (7.2
- * included) a write to it puts a new THP in its place
- * (do_huge_zero_wp_pmd()), never passing do_wp_page(): a "zero" of the PMD
- * size. Only a huge zero PMD gets an instance (told by its folio not being
- * anonymous: huge_zero_pfn is not exported), and only a fault that
- * installed a new huge page is an event: one that fell back to splitting
- * (6.12 and before, or no free THP) is dropped, as do_wp_page() then sees
- * each 4 KiB write of the zero page.
+ * mapping an anonymous THP or the huge zero page (file and DAX huge PMDs
+ * go to ->huge_fault instead). What it does, in 6.1, 6.12 and 7.2 alike:
+ * - a THP exclusive to the process (PageAnonExclusive), or whose only
+ *   reference is this mapping, is made writable whole: a "reuse" of 2 MiB;
+ * - a THP still shared is split into PTEs (VM_FAULT_FALLBACK): a "split",
+ *   after which the write, and each later one, comes through do_wp_page()
+ *   as a 4 KiB copy;
+ * - the huge zero page is split too up to 6.12 (a "split" flagged
+ *   COWWATCH_EVF_HUGE_ZERO, then 4 KiB "zero" fills); from 6.13 (7.2
+ *   included) a new THP takes its place (do_huge_zero_wp_pmd()): a "zero"
+ *   of 2 MiB, told by the new-anon-rmap probe as for do_wp_page(), and a
+ *   split only if no THP could be had.
+ * The function takes the PMD lock itself and rechecks the PMD under it, so
+ * unlike do_wp_page() nothing can be decided at entry: every outcome is
+ * read at the return. These faults are rare (one per 2 MiB), so the
+ * return trip costs nothing that shows.
  */
 #ifdef CONFIG_TRANSPARENT_HUGEPAGE
-#define CW_THP_ZERO 1
+#define CW_THP 1
 static int cw_thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
 	struct vm_area_struct *vma = vmf->vma;
+	struct cw_inst *in = (struct cw_inst *)ri->data;
 	pmd_t pmd = vmf->orig_pmd;
 	struct cw_entry *e;
 	bool remote;
+	u8 old;
 
-	if (!cw_watched_count() || !pmd_present(pmd) || !pmd_trans_huge(pmd) ||
-	    folio_test_anon(page_folio(pmd_page(pmd))))
+	this_cpu_inc(cw_wp_hits);
+	if (!pmd_present(pmd) || !pmd_trans_huge(pmd))
 		return 1;
 	e = cw_fault_entry(vma, &remote);
 	if (!e)
 		return 1;
-	return cw_fault_begin((struct cw_inst *)ri->data, e, remote, vma,
-			      vmf->address, CW_OLD_ZERO,
+	/* huge_zero_pfn is not exported: the huge zero page is not anonymous. */
+	old = folio_test_anon(page_folio(pmd_page(pmd))) ? CW_OLD_ANON : CW_OLD_ZERO;
+	in->pmd = vmf->pmd;
+	in->orig_pfn = pmd_pfn(pmd);
+	return cw_fault_begin(in, e, remote, vma, vmf->address, old,
 			      vmf->flags & FAULT_FLAG_UNSHARE, HPAGE_PMD_SIZE);
+}
+
+/*
+ * Returned without a new page, no error and no fallback: the THP was
+ * reused if the PMD now maps the same page, writable (an unshare fault
+ * only marks it exclusive); otherwise the PMD changed under the fault
+ * (another thread's fault, a zap), which made no page and will be
+ * faulted again.
+ */
+static u32 cw_thp_settled(const struct cw_inst *in)
+{
+	/* One load on 64-bit; pmdp_get_lockless() is not in 6.1. */
+	pmd_t pmd = READ_ONCE(*in->pmd);
+
+	if (!pmd_present(pmd) || !pmd_trans_huge(pmd) ||
+	    pmd_pfn(pmd) != in->orig_pfn)
+		return COWWATCH_OUT_RETRY;
+	if (!(in->ev.flags & COWWATCH_EVF_UNSHARE) && !pmd_write(pmd))
+		return COWWATCH_OUT_RETRY;
+	return COWWATCH_OUT_REUSE;
+}
+
+static int cw_thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cw_inst *in = (struct cw_inst *)ri->data;
+	struct cw_bucket *b = cw_bucket_of(in->task);
+	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
+	u32 outcome;
+
+	raw_spin_lock(&b->lock);
+	hlist_del(&in->node);
+	raw_spin_unlock(&b->lock);
+
+	if (in->copied) {
+		outcome = COWWATCH_OUT_ZERO;	/* only the huge zero page is replaced */
+	} else if (ret & VM_FAULT_FALLBACK) {
+		outcome = COWWATCH_OUT_SPLIT;
+		if (in->old == CW_OLD_ZERO)
+			in->ev.flags |= COWWATCH_EVF_HUGE_ZERO;
+	} else if (ret & VM_FAULT_ERROR) {
+		outcome = COWWATCH_OUT_ERROR;
+	} else if (ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) {
+		outcome = COWWATCH_OUT_RETRY;
+	} else {
+		outcome = cw_thp_settled(in);
+	}
+	/* Anonymous VMA: no file to hold. */
+	cw_fault_end(in, outcome);
+	return 0;
 }
 #endif
 
@@ -464,24 +526,6 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	cw_fault_end(in, outcome);
 	return 0;
 }
-
-#ifdef CW_THP_ZERO
-/* A huge zero PMD's fault that installed no new huge page: no event. */
-static int cw_thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct cw_inst *in = (struct cw_inst *)ri->data;
-	struct cw_bucket *b = cw_bucket_of(in->task);
-
-	if (in->copied)
-		return cw_wp_return(ri, regs);
-	raw_spin_lock(&b->lock);
-	hlist_del(&in->node);
-	raw_spin_unlock(&b->lock);
-	this_cpu_dec(cw_wp_watched);
-	cw_entry_put(in->ev.entry);
-	return 0;
-}
-#endif
 
 /* page_add_new_anon_rmap(page, vma, address) or folio_...(folio, vma, address, flags) */
 static int cw_rmap_pre(struct kprobe *p, struct pt_regs *regs)
@@ -615,7 +659,7 @@ static int cw_huge_arm(bool on)
 }
 #endif
 
-#ifdef CW_THP_ZERO
+#ifdef CW_THP
 static struct kretprobe cw_thp_probe = {
 	.handler = cw_thp_return,
 	.entry_handler = cw_thp_entry,
@@ -624,7 +668,7 @@ static struct kretprobe cw_thp_probe = {
 
 static bool cw_thp_on;
 
-/* Optional, like hugetlb: without it huge zero page writes are not seen. */
+/* Optional, like hugetlb: without it huge PMD write faults are not seen. */
 static void cw_thp_init(void)
 {
 	int err;
@@ -634,7 +678,7 @@ static void cw_thp_init(void)
 	cw_thp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_thp_probe);
 	if (err) {
-		pr_notice("huge zero page copies not seen: cannot probe do_huge_pmd_wp_page (%d)\n",
+		pr_notice("huge PMD write faults not seen: cannot probe do_huge_pmd_wp_page (%d)\n",
 			  err);
 		return;
 	}
@@ -847,7 +891,7 @@ void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
 		    READ_ONCE(cw_huge_probe.kp.nmissed) +
 		    READ_ONCE(cw_huge_rmap_probe.nmissed);
 #endif
-#ifdef CW_THP_ZERO
+#ifdef CW_THP
 	*nmissed += (u64)READ_ONCE(cw_thp_probe.nmissed) +
 		    READ_ONCE(cw_thp_probe.kp.nmissed);
 #endif

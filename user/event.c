@@ -13,6 +13,7 @@ static const char *const outcome_names[__COWWATCH_OUT_MAX] = {
 	[COWWATCH_OUT_SHARED] = "shared",
 	[COWWATCH_OUT_RETRY] = "retry",
 	[COWWATCH_OUT_ERROR] = "error",
+	[COWWATCH_OUT_SPLIT] = "split",
 };
 
 const char *cw_outcome_name(uint32_t outcome)

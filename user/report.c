@@ -18,6 +18,7 @@
 static const uint32_t outcome_order[] = {
 	COWWATCH_OUT_COPY, COWWATCH_OUT_ZERO, COWWATCH_OUT_FILE, COWWATCH_OUT_KSM,
 	COWWATCH_OUT_REUSE, COWWATCH_OUT_SHARED, COWWATCH_OUT_RETRY, COWWATCH_OUT_ERROR,
+	COWWATCH_OUT_SPLIT,
 };
 
 #define N_OUTCOMES (sizeof(outcome_order) / sizeof(outcome_order[0]))
@@ -281,16 +282,17 @@ static void summary_text(const struct report *r, struct proc **v, size_t n,
 	fprintf(r->rec, "cowwatch summary: %.1f s, %zu processes, %.1f MiB copied, lost events %" PRIu64 "%s\n",
 		tot->duration_s, n, (double)total / MIB, tot->lost_events,
 		tot->lost_messages ? " (and some messages: counts stay exact)" : "");
-	fprintf(r->rec, "%7s %7s %-15s %10s %8s %8s %8s %6s %8s\n", "PID", "PPID", "COMM", "COPIED",
-		"copy", "zero", "file", "ksm", "reuse");
+	fprintf(r->rec, "%7s %7s %-15s %10s %8s %8s %8s %6s %8s %6s\n", "PID", "PPID", "COMM",
+		"COPIED", "copy", "zero", "file", "ksm", "reuse", "split");
 	for (size_t i = 0; i < n && i < (size_t)r->top; i++) {
 		struct proc *p = v[i];
 		const uint64_t *c = proc_counts(p);
 
-		fprintf(r->rec, "%7d %7d %-15s %8.1fMi %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %8" PRIu64 "\n",
+		fprintf(r->rec, "%7d %7d %-15s %8.1fMi %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64
+			" %8" PRIu64 " %6" PRIu64 "\n",
 			p->pid, p->ppid, p->comm, (double)proc_copied_bytes(p) / MIB,
 			c[COWWATCH_OUT_COPY], c[COWWATCH_OUT_ZERO], c[COWWATCH_OUT_FILE],
-			c[COWWATCH_OUT_KSM], c[COWWATCH_OUT_REUSE]);
+			c[COWWATCH_OUT_KSM], c[COWWATCH_OUT_REUSE], c[COWWATCH_OUT_SPLIT]);
 		proc_sort_details(p);
 		for (size_t j = 0; j < p->nregions && j < 3; j++)
 			fprintf(r->rec, "%17s region %s %#" PRIx64 "-%#" PRIx64 ": %" PRIu64 " pages\n", "",

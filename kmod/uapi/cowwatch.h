@@ -95,7 +95,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	3
+#define COWWATCH_GENL_VERSION	4
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
@@ -173,8 +173,12 @@ enum cowwatch_ev_attr {
 #define COWWATCH_EV_MAX		(__COWWATCH_EV_MAX - 1)
 
 /*
- * What one write fault on a write-protected present page (do_wp_page)
- * ended in. The first four made a copy: they break CoW sharing.
+ * What one write fault on a write-protected present page ended in: a PTE
+ * (do_wp_page), a hugetlb page (hugetlb_wp) or a huge PMD mapping a
+ * transparent huge page or the huge zero page (do_huge_pmd_wp_page). The
+ * first four made a new page: they break CoW sharing. Page size 2 MiB with
+ * REUSE: a whole THP made writable in place; with ZERO: the huge zero page
+ * replaced by a new THP (6.13 and later).
  */
 enum cowwatch_outcome {
 	COWWATCH_OUT_COPY,	/* copied a shared anonymous page */
@@ -185,6 +189,7 @@ enum cowwatch_outcome {
 	COWWATCH_OUT_SHARED,	/* shared mapping made writable: no CoW */
 	COWWATCH_OUT_RETRY,	/* fault to be retried (or uffd-wp): no copy */
 	COWWATCH_OUT_ERROR,	/* OOM, SIGBUS, SIGSEGV, poison: no copy */
+	COWWATCH_OUT_SPLIT,	/* huge PMD split, no copy yet (protocol 4) */
 	__COWWATCH_OUT_MAX,
 };
 
@@ -200,6 +205,7 @@ enum cowwatch_outcome {
 #define COWWATCH_EVF_UNSHARE	0x2	/* unshare fault (GUP pin), not a write */
 #define COWWATCH_EVF_HEAP	0x4	/* anonymous: the region is the brk heap */
 #define COWWATCH_EVF_STACK	0x8	/* anonymous: the main thread's stack */
+#define COWWATCH_EVF_HUGE_ZERO	0x10	/* split: the PMD mapped the huge zero page */
 
 /*
  * One fault of a watched process, in a COWWATCH_A_EVENTS array: @pid is the

@@ -12,7 +12,7 @@
  *   msg seq=S lost=L events=N
  *   event pid= tgid= tid= comm= addr= ip= outcome= size= cpu= vm_start=
  *         vm_end= vm_flags= dev= ino= flags= seq=
- *   exit pid= tgid= copy= zero= file= ksm= reuse= shared= retry= error= seq=
+ *   exit pid= tgid= copy= zero= file= ksm= reuse= shared= retry= error= split= seq=
  *   fork pid= ppid= seq=
  *   exec pid= comm= seq=
  *   gone lost= seq=
@@ -47,6 +47,7 @@ static const char *const outcome_names[__COWWATCH_OUT_MAX] = {
 	[COWWATCH_OUT_FILE] = "file",	[COWWATCH_OUT_KSM] = "ksm",
 	[COWWATCH_OUT_REUSE] = "reuse", [COWWATCH_OUT_SHARED] = "shared",
 	[COWWATCH_OUT_RETRY] = "retry", [COWWATCH_OUT_ERROR] = "error",
+	[COWWATCH_OUT_SPLIT] = "split",
 };
 
 static struct mnl_socket *nl;

@@ -21,7 +21,7 @@ import sys
 
 from checks import check, failed
 
-OUTCOMES = ["copy", "zero", "file", "ksm", "reuse", "shared", "retry", "error"]
+OUTCOMES = ["copy", "zero", "file", "ksm", "reuse", "shared", "retry", "error", "split"]
 
 
 def fields(line):

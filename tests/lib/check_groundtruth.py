@@ -22,6 +22,9 @@ import sys
 
 from checks import check, failed
 
+HUGE = 2 << 20
+COPIES = {"copy", "zero", "file", "ksm"}  # the outcomes that make a new page
+
 def read_account(path):
     regions, expects, workers, parent = {}, [], {}, None
     for line in open(path):
@@ -91,8 +94,15 @@ def main():
                   % (role, name, dict(kinds), dict(expected)))
             if not evs:
                 continue
-            check(len({e["addr"] for e in evs}) == len(evs), "%s: %s region: each page once" % (role, name))
-            check(all(e["page_size"] == region["page_size"] for e in evs),
+            # A split is of the huge page (2 MiB, at its start); the copies
+            # that follow it are of the region's pages.
+            splits = [e for e in evs if e["kind"] == "split"]
+            pages = [e for e in evs if e["kind"] != "split"]
+            check(all(e["page_size"] == HUGE and e["addr"] % HUGE == 0 for e in splits),
+                  "%s: %s region: splits of 2 MiB at huge page starts" % (role, name))
+            check(len({e["addr"] for e in splits}) == len(splits) and
+                  len({e["addr"] for e in pages}) == len(pages), "%s: %s region: each page once" % (role, name))
+            check(all(e["page_size"] == region["page_size"] for e in pages),
                   "%s: %s region: page size %d" % (role, name, region["page_size"]))
             check(all(e["region"] == region["name"] for e in evs),
                   "%s: %s region: named %s (%s)" % (role, name, region["name"],
@@ -118,7 +128,7 @@ def main():
         copied = 0
         for name, region in regions.items():
             expected = want.get((pid, name), collections.Counter())
-            pages = sum(n for kind, n in expected.items() if kind != "reuse")
+            pages = sum(n for kind, n in expected.items() if kind in COPIES)
             copied += pages * region["page_size"]
             entry = [r for r in p["regions"] if r["start"] == region["start"]]
             got_pages = entry[0]["copied_pages"] if entry else 0
@@ -132,7 +142,7 @@ def main():
         # Pages copied per writing function: the summary's sites.
         by_symbol = collections.Counter()
         for e in expects:
-            if e["pid"] == pid and e["kind"] != "reuse":
+            if e["pid"] == pid and e["kind"] in COPIES:
                 by_symbol[e["symbol"]] += e["pages"]
         sites = collections.Counter({st["symbol"]: st["copied_pages"] for st in p["sites"]
                                      if st["symbol"] in by_symbol})

@@ -22,7 +22,8 @@
  *         parent (smaps AnonHugePages of the region is printed: the premise
  *         that it is THP backed): worker i writes Ti 4 KiB pages; the kernel
  *         splits the worker's huge mapping and copies 4 KiB pages one by one
- *         -> Ti "copy" events of page size 4096
+ *         -> one "split" event of page size 2097152 per huge page the
+ *         worker writes in, then Ti "copy" events of page size 4096
  *   huge  private hugetlb (2 MiB pages, reserved by the caller), filled by
  *         the parent: worker i writes Hi huge pages -> Hi "copy" events of
  *         page size 2097152
@@ -235,6 +236,17 @@ static void expect(pid_t pid, const char *region, const char *kind, long pages, 
 		       (int)pid, region, kind, pages, symbol);
 }
 
+/* The huge pages a worker's THP writes fall in: each is split once. */
+static long thp_splits(const struct job *j)
+{
+	long n = counts[THP][j->index];
+	size_t per_huge = HUGE_SIZE / page;
+
+	if (!n)
+		return 0;
+	return (long)((j->first[THP] + n - 1) / per_huge - j->first[THP] / per_huge) + 1;
+}
+
 static int parse_list(const char *arg, long *reuse)
 {
 	const char *eq = strchr(arg, '=');
@@ -335,6 +347,7 @@ int main(int argc, char **argv)
 		printf("{\"worker\":%d,\"pid\":%d,\"thread\":%s}\n", i, (int)pids[i], i ? "false" : "true");
 		for (int k = 0; k < NKINDS; k++)
 			expect(pids[i], kind_names[k], kind_outcome[k], counts[k][i], kind_symbol[k]);
+		expect(pids[i], "thp", "split", thp_splits(&jobs[i]), kind_symbol[THP]);
 	}
 	printf("{\"held\":true}\n");
 	fflush(stdout);
