@@ -26,6 +26,18 @@
 #                       the tests' own limits)
 #   --cpus N            guest CPUs (qemu -smp N, default 2; the benchmark
 #                       also boots with 1)
+#   --mttcg             one host thread per vCPU (qemu's multi-threaded TCG),
+#                       for the benchmark's wall-clock boots only. By default
+#                       all vCPUs share one host thread (-accel
+#                       tcg,thread=single, taking turns between translated
+#                       blocks): under qemu 7.2's MTTCG a vCPU that runs
+#                       kernel text while another live-patches it (a static
+#                       key, ftrace, a kprobe being armed) can jump to
+#                       address 0. Seen on 7.2 at boot (sched_clock_cpu(),
+#                       from ttwu_queue_wakelist(), 2 of about 10 boots on
+#                       one CI machine) and on 6.12 while the module's probes
+#                       were armed and disarmed (do_wp_page(),
+#                       folio_add_new_anon_rmap()); never with one thread.
 #   --icount            count instructions instead of keeping time (for the
 #                       benchmark, with --cpus 1): qemu -accel tcg,thread=single
 #                       -icount shift=0,sleep=off, so guest time advances one
@@ -50,11 +62,11 @@ DEFAULT_TEST_TIMEOUT=120
 SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
 
 usage() {
-	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] [--icount] TEST..." >&2
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] [--mttcg] [--icount] TEST..." >&2
 	exit 2
 }
 
-series='' cpus=2 icount=0 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
+series='' cpus=2 icount=0 mttcg=0 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=${2-}; shift 2 || usage ;;
@@ -66,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
 	--cpus) cpus=${2-}; shift 2 || usage ;;
 	--icount) icount=1; shift ;;
+	--mttcg) mttcg=1; shift ;;
 	-h|--help) usage ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -146,10 +159,11 @@ show_splat() { # show_splat TEXT: the first splat with some context
 	grep -E -m1 -B3 -A25 "$SPLAT_RE" <<<"$1" | sed 's/^/    | /'
 }
 
-# The accelerator: MTTCG (one host thread per vCPU, guest time is host
-# time), or with --icount one thread for all vCPUs and the instruction
-# counter as the guest's clock.
-accel=(-accel tcg)
+# The accelerator: one host thread for all vCPUs (see --mttcg), guest
+# time is host time; with --mttcg one host thread per vCPU; with --icount
+# one thread and the instruction counter as the guest's clock.
+accel=(-accel "tcg,thread=single")
+[ "$mttcg" = 1 ] && accel=(-accel "tcg,thread=multi")
 [ "$icount" = 1 ] && accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off")
 
 boot() { # boot OUTDIR: runs job.tests from OUTDIR in one guest

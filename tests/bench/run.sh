@@ -52,6 +52,8 @@ failed=0
 # as build/bench/bench-DATE-SERIES-CLOCK-NCPU.raw.
 bench_boot() {
 	local s=$1 kver=$2 clock=$3 c=$4 limit=$5 before run raw t0 opts=()
+	# Wall-clock boots run a host thread per vCPU, to show parallel effects.
+	opts=(--mttcg)
 	[ "$clock" = icount ] && opts=(--icount)
 	echo "== kernel $s ($kver), $clock clock, $c CPUs: $(date +%T)" >&2
 	t0=$(date +%s)

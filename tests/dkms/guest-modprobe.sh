@@ -13,8 +13,7 @@ case "$path" in
 "/lib/modules/$(uname -r)/updates/dkms/"*) echo "ok: found at $path" ;;
 *) fail "cowwatch found at $path, not in updates/dkms" ;;
 esac
-# idle_disarm=0: see load_module in tests/lib/guest-lib.sh.
-modprobe cowwatch idle_disarm=0 || fail "modprobe cowwatch failed"
+modprobe cowwatch || fail "modprobe cowwatch failed"
 expect_eq "$(cat /sys/module/cowwatch/version)" "$release" "loaded DKMS module version"
 
 "$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" -- \
