@@ -122,7 +122,7 @@ enum cowwatch_attr {
 	COWWATCH_A_LOST,		/* u64 */
 	COWWATCH_A_EVENT,		/* unused since protocol 3 */
 	COWWATCH_A_COUNTERS,		/* nest: type outcome + 1, u64 value */
-	COWWATCH_A_STAT_WP_HITS,	/* u64: do_wp_page entries, all tasks */
+	COWWATCH_A_STAT_WP_HITS,	/* u64: write-fault probe hits, all tasks */
 	COWWATCH_A_STAT_WP_WATCHED,	/* u64: of those, in watched processes */
 	COWWATCH_A_STAT_RMAP_HITS,	/* u64: copies seen in watched faults */
 	COWWATCH_A_STAT_NMISSED,	/* u64: kretprobe instances missed */

@@ -6,8 +6,8 @@
 # are disarmed again. The event rings exist only once a reader asked for
 # events: until then the module's buffers per CPU are its two count tables,
 # at most 128 KiB (GET_STATS bytes_per_cpu).
-# The module's default (idle_disarm=1), then idle_disarm=0 (what the other
-# tests load).
+# The module's default (idle_disarm=1, what the other tests load too),
+# then idle_disarm=0.
 # guest-timeout: 120
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 . "$COWWATCH_SRC/tests/lib/cw-guest.sh"

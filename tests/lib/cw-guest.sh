@@ -6,11 +6,37 @@ CW_BIN=$COWWATCH_SRC/tests/bin
 CWREAD=$CW_BIN/cwread
 COWLOAD=$CW_BIN/cowload
 
+# The readers' logs: in the guest's tmpfs, linked from RESULT_DIR. A reader
+# of a fork storm prints megabytes, and writing them through 9p to the host
+# (slow when the guest is busy, as with one TCG thread for its vCPUs) held
+# a killed or unloaded reader up for minutes. At the end a log's last lines
+# replace its link, for the host to read.
+CW_LOGS=$(mktemp -d /tmp/cwlogs.XXXXXX)
+CW_LOG_KEEP=2000
+
+# cw_log NAME: prints the path a reader's log NAME.log is written to; the
+# tests read it as $RESULT_DIR/NAME.log.
+cw_log() {
+	: >"$CW_LOGS/$1.log"
+	ln -sfn "$CW_LOGS/$1.log" "$RESULT_DIR/$1.log"
+	echo "$CW_LOGS/$1.log"
+}
+
+cw_keep_logs() {
+	local l
+	for l in "$CW_LOGS"/*.log; do
+		[ -f "$l" ] || continue
+		tail -n "$CW_LOG_KEEP" "$l" >"$RESULT_DIR/${l##*/}.tmp" &&
+			mv -f "$RESULT_DIR/${l##*/}.tmp" "$RESULT_DIR/${l##*/}"
+	done
+}
+
 # A failed test must not leave the module loaded for the next one.
 cw_cleanup() {
 	local rc=$? j
 	for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
 	if module_loaded; then rmmod cowwatch || true; fi
+	cw_keep_logs || true
 	exit $rc
 }
 trap cw_cleanup EXIT
@@ -39,11 +65,12 @@ go() {
 }
 
 # start_reader NAME ARGS...: cwread ARGS in the background, output in
-# $RESULT_DIR/NAME.log; waits until it watches. Sets READER_PID.
+# $RESULT_DIR/NAME.log (see cw_log); waits until it watches. Sets READER_PID.
 start_reader() {
-	local name=$1
+	local name=$1 log
 	shift
-	"$CWREAD" "$@" >"$RESULT_DIR/$name.log" 2>&1 &
+	log=$(cw_log "$name")
+	"$CWREAD" "$@" >"$log" 2>&1 &
 	READER_PID=$!
 	wait_for "$RESULT_DIR/$name.log" '^watching\|^error\|^no family'
 	grep -q '^watching' "$RESULT_DIR/$name.log" ||

@@ -47,21 +47,12 @@ module_loaded() {
 	grep -q '^cowwatch ' /proc/modules
 }
 
-# load_module [PARAM=VALUE...]: insmod with these parameters. Unless one is
-# given, idle_disarm=0: the probes are armed from load to unload. With the
-# module's default (armed at a WATCH, disarmed once nothing is watched),
-# reader_churn.sh (readers coming and going while their process forks
-# without pause) ran past its limit in 2 of 3 runs, its readers still
-# writing megabytes of events long after, where idle_disarm=0 takes
-# 20-45 s: not understood yet. tests/guest/probes_armed.sh and
-# tests/dkms/guest-modprobe.sh test the default.
+# load_module [PARAM=VALUE...]: insmod with these parameters, the module's
+# defaults otherwise: idle_disarm=1, the probes armed at each test's first
+# WATCH and disarmed once nothing is watched, as users run it.
 load_module() {
-	local arg disarm=idle_disarm=0
 	[ -r "$COWWATCH_KO" ] || fail "no module at $COWWATCH_KO"
-	for arg in "$@"; do
-		case $arg in idle_disarm=*) disarm= ;; esac
-	done
-	insmod "$COWWATCH_KO" ${disarm:+"$disarm"} "$@" || fail "insmod $COWWATCH_KO failed"
+	insmod "$COWWATCH_KO" "$@" || fail "insmod $COWWATCH_KO failed"
 	module_loaded || fail "cowwatch not in /proc/modules after insmod"
 }
 
