@@ -13,10 +13,14 @@
 # code; with records the plain collector copies the other quarters too and
 # gc.freeze()/gc.disable() do not; with ints gc changes save nothing; and
 # each worker's copies match the growth of its smaps Private_Dirty (minus
-# its Anonymous growth) within 1% + 32 pages (why: see check_python.py).
+# its Anonymous growth) within 1% + 32 pages (why: see check_python.py),
+# with khugepaged kept from collapsing shared or partly empty ranges
+# (khugepaged_exact: those copies are no fault's).
 # guest-timeout: 600
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 story=$COWWATCH_SRC/examples/python_workers.py
+khugepaged_exact
+trap khugepaged_restore EXIT
 load_module
 runs=()
 run() { # run DATA READ MODE ITEMS

@@ -13,6 +13,8 @@ port=6399
 dir=$(mktemp -d /tmp/redis.XXXXXX)
 cli() { redis-cli -p "$port" "$@"; }
 ip link set lo up	# the guest's loopback starts down
+khugepaged_exact
+trap khugepaged_restore EXIT
 load_module
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
 	--enable-debug-command local --logfile "$dir/log" &
