@@ -16,16 +16,11 @@ outcome the records add up to that process's exit counter.
 """
 import collections
 import json
-import re
 import sys
 
-from checks import check, failed
+from checks import check, failed, fields
 
 OUTCOMES = ["copy", "zero", "file", "ksm", "reuse", "shared", "retry", "error", "split"]
-
-
-def fields(line):
-    return dict(m.groups() for m in re.finditer(r"(\w+)=(\S*)", line))
 
 
 def main():

@@ -17,16 +17,11 @@ first. What MADV_COLLAPSE copied is printed: no write fault made it.
 """
 import collections
 import json
-import re
 import sys
 
-from checks import check, failed
+from checks import check, failed, fields
 
 HUGE = 2 << 20
-
-
-def fields(line):
-    return dict(m.groups() for m in re.finditer(r"(\w+)=(\S*)", line))
 
 
 def read_truth(path):

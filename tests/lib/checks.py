@@ -1,7 +1,14 @@
 """What the guest tests' Python checkers share: every check is printed as
 "ok: ..." or "not ok: ...", and failed() says whether any failed."""
 
+import re
+
 _failures = 0
+
+
+def fields(line):
+    """The key=value pairs of a line of cwread's or a workload's output."""
+    return dict(m.groups() for m in re.finditer(r"(\w+)=(\S*)", line))
 
 
 def check(ok, what):
