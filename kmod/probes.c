@@ -253,6 +253,16 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 	return 0;
 }
 
+/* At the return: the instance leaves the in-flight table. */
+static void cw_fault_unlink(struct cw_inst *in)
+{
+	struct cw_bucket *b = cw_bucket_of(in->task);
+
+	raw_spin_lock(&b->lock);
+	hlist_del(&in->node);
+	raw_spin_unlock(&b->lock);
+}
+
 static void cw_fault_deliver(struct cw_event *ev);
 
 /* The fault's outcome is known: count it and hand it on. */
@@ -427,13 +437,10 @@ static u32 cw_thp_settled(const struct cw_inst *in)
 static int cw_thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cw_inst *in = (struct cw_inst *)ri->data;
-	struct cw_bucket *b = cw_bucket_of(in->task);
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	u32 outcome;
 
-	raw_spin_lock(&b->lock);
-	hlist_del(&in->node);
-	raw_spin_unlock(&b->lock);
+	cw_fault_unlink(in);
 
 	if (in->copied) {
 		outcome = COWWATCH_OUT_ZERO;	/* only the huge zero page is replaced */
@@ -506,13 +513,10 @@ static void cw_fault_deliver(struct cw_event *ev)
 static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cw_inst *in = (struct cw_inst *)ri->data;
-	struct cw_bucket *b = cw_bucket_of(in->task);
 	vm_fault_t ret;
 	u32 outcome;
 
-	raw_spin_lock(&b->lock);
-	hlist_del(&in->node);
-	raw_spin_unlock(&b->lock);
+	cw_fault_unlink(in);
 
 	ret = (__force vm_fault_t)regs_return_value(regs);
 	outcome = cw_outcome(in, ret);
