@@ -12,6 +12,14 @@
 #                     Debian bookworm's 6.1 and 6.12 and sid's 7.2, in qemu
 #                     guests; one line per test and kernel, "N passed, M
 #                     failed", non-zero status if anything failed
+#   make check-debug  builds (once, cached in build/debug) Debian's 6.12
+#                     source with KASAN, kmemleak, lockdep, UBSAN, KFENCE and
+#                     the other checkers, then runs every guest test, a
+#                     120 s soak and the fuzzer on it, and a leak check
+#                     (tests/debug/run.sh; not part of make check: slow)
+#   make soak         the soak (SOAK_S seconds, default 600) and a long
+#                     fuzz (NLFUZZ_COUNT, default 40000) on every supported
+#                     kernel (tests/soak.sh; make check runs 60 s and 4000)
 #   make kernels      every supported kernel as build/kernels/KVER/vmlinuz
 #                     and build/kernels/KVER/modules/ (links for bookworm's;
 #                     sid's 7.2 unpacked from its packages, plus the sid
@@ -42,7 +50,7 @@ MODULE_ASKED := $(filter-out undefined,$(origin KVER) $(origin KDIR))
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all module user kernels modules-all test-build check demo bench deps clean
+.PHONY: all module user kernels modules-all test-build check check-debug soak demo bench deps clean
 
 all: user
 ifneq ($(MODULE_ASKED),)
@@ -159,6 +167,13 @@ deps:
 
 check: deps
 	tests/run.sh
+
+check-debug:
+	tests/deps.sh --debug
+	tests/debug/run.sh
+
+soak: deps
+	tests/soak.sh
 
 demo: deps
 	tests/demo.sh

@@ -1,6 +1,8 @@
 #!/bin/bash
-# Installs, from the machine's configured Debian mirror, every package that
-# building and testing cowwatch needs. Idempotent, and quick when all is there:
+# deps.sh [--debug]: installs, from the machine's configured Debian mirror,
+# every package that building and testing cowwatch needs; with --debug also
+# what building the debug kernel of make check-debug needs.
+# Idempotent, and quick when all is there:
 # apt is only asked when something is missing.
 set -euo pipefail
 
@@ -29,6 +31,8 @@ PACKAGES=(
 	# make bench: the tools cowwatch is compared with, and GNU time
 	bpftrace linux-perf time
 )
+# make check-debug: building Debian's 6.12 source (tests/debug/build-kernel.sh)
+if [ "${1-}" = --debug ]; then PACKAGES+=(flex bison bc libssl-dev); fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -24,6 +24,11 @@
 #   --follow-output     print each test's output while it runs
 #   --qemu-timeout S    hard limit for one boot (default: boot allowance plus
 #                       the tests' own limits)
+#   --test-timeout S    every test's time limit, in place of its own (make
+#                       soak sets it from the soak's length)
+#   --timeout-factor N  every test's limit times N (make check-debug: the
+#                       debug kernel runs several times slower)
+#   --env NAME=VALUE    exported to the tests (repeatable; SOAK_S, say)
 #   --cpus N            guest CPUs (qemu -smp N, default 2; the benchmark
 #                       also boots with 1)
 #   --mttcg             one host thread per vCPU (qemu's multi-threaded TCG),
@@ -62,10 +67,11 @@ DEFAULT_TEST_TIMEOUT=120
 SPLAT_RE='WARNING: |BUG: |kernel BUG|Oops|general protection fault|Kernel panic|Call Trace:|rcu: INFO|self-detected stall|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|list_(add|del) corruption|refcount_t: |Unable to handle|double fault'
 
 usage() {
-	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--cpus N] [--mttcg] [--icount] TEST..." >&2
+	echo "usage: tests/guest.sh --kernel {${SUPPORTED_KERNELS// /|}|${EXTRA_KERNELS// /|}} [--verdicts FILE] [--no-build] [--show-output] [--module-dir DIR] [--qemu-timeout S] [--test-timeout S] [--timeout-factor N] [--env NAME=VALUE] [--cpus N] [--mttcg] [--icount] TEST..." >&2
 	exit 2
 }
 
+envs=() test_timeout_all='' timeout_factor=1
 series='' cpus=2 icount=0 mttcg=0 verdicts='' build=1 module_dir='' qemu_timeout='' show_output=0 follow_output=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -77,6 +83,9 @@ while [ $# -gt 0 ]; do
 	--module-dir) module_dir=${2-}; shift 2 || usage ;;
 	--qemu-timeout) qemu_timeout=${2-}; shift 2 || usage ;;
 	--cpus) cpus=${2-}; shift 2 || usage ;;
+	--test-timeout) test_timeout_all=${2-}; shift 2 || usage ;;
+	--timeout-factor) timeout_factor=${2-}; shift 2 || usage ;;
+	--env) envs+=("${2-}"); shift 2 || usage ;;
 	--icount) icount=1; shift ;;
 	--mttcg) mttcg=1; shift ;;
 	-h|--help) usage ;;
@@ -87,6 +96,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$series" ] && [ $# -gt 0 ] || usage
 [[ "$cpus" =~ ^[1-9][0-9]*$ ]] || usage
+[[ "$timeout_factor" =~ ^[1-9][0-9]*$ ]] || usage
+[ -z "$test_timeout_all" ] || [[ "$test_timeout_all" =~ ^[1-9][0-9]*$ ]] || usage
+for e in "${envs[@]}"; do
+	[[ "$e" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/+-]*$ ]] || { echo "guest.sh: bad --env $e" >&2; usage; }
+done
 
 tests=()
 for t in "$@"; do
@@ -110,7 +124,7 @@ fail_all() {
 	exit 1
 }
 
-case " $SUPPORTED_KERNELS " in
+case " $SUPPORTED_KERNELS $EXTRA_KERNELS " in
 *" $series "*) ;;
 *) usage ;;
 esac
@@ -144,7 +158,8 @@ fi
 test_timeout() {
 	local t
 	t=$(sed -n 's/^# guest-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-	echo "${t:-$DEFAULT_TEST_TIMEOUT}"
+	t=${test_timeout_all:-${t:-$DEFAULT_TEST_TIMEOUT}}
+	echo $((t * timeout_factor))
 }
 
 # console_segment LOG IDX: the console lines from test IDX's begin marker up
@@ -188,6 +203,7 @@ while [ ${#remaining[@]} -gt 0 ]; do
 		echo "COWWATCH_SERIES='$series'"
 		echo "COWWATCH_MODULE_DIR='$module_dir'"
 		echo "COWWATCH_KMODULES='$kmodules'"
+		for e in "${envs[@]}"; do echo "export ${e%%=*}='${e#*=}'"; done
 	} >"$out/job.env"
 	limit=${qemu_timeout:-$BOOT_ALLOWANCE}
 	: >"$out/job.tests"

@@ -3,7 +3,7 @@
  * cwread: the minimal cowwatch reader the guest tests use.
  *
  *   cwread stats
- *   cwread [-c] [-d] [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
+ *   cwread [-b BYTES] [-c] [-d] [-t IDLE_MS] [-u PID] [-x PID] [-U UID] watch PID...
  *
  * "watch" sends WATCH for each PID (then UNWATCH for each -x PID), prints
  * "watching PID" for each, then prints one line per notification until the
@@ -21,6 +21,8 @@
  *   file dev= ino= path= seq=          (a file's path, before its records)
  * It asks for events (COWWATCH_WATCH_EVENTS); -c asks for counts instead
  * (COWWATCH_CMD_COUNTS, the default mode of cowwatch).
+ * -b BYTES sets the socket's receive buffer (default 4 MiB; an unprivileged
+ * reader gets at most net.core.rmem_max).
  * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS).
  * -U UID drops to that uid and gid first (in the guest, an unprivileged
  * process cannot load shared libraries over the 9p root, so setpriv
@@ -31,6 +33,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,8 +347,11 @@ int main(int argc, char **argv)
 	int nunwatch = 0, opt, rcvbuf = 4 << 20, i, err, descendants = 0, counts = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "cdt:u:x:U:")) != -1) {
+	/* A script's background job inherits SIGINT ignored: end on it anyway. */
+	signal(SIGINT, SIG_DFL);
+	while ((opt = getopt(argc, argv, "b:cdt:u:x:U:")) != -1) {
 		switch (opt) {
+		case 'b': rcvbuf = atoi(optarg); break;
 		case 'c': counts = 1; break;
 		case 'd': descendants = 1; break;
 		case 'U':
@@ -360,7 +366,7 @@ int main(int argc, char **argv)
 				unwatch[nunwatch++] = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cwread stats | cwread [-c] [-d] [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
+			fprintf(stderr, "usage: cwread stats | cwread [-b BYTES] [-c] [-d] [-t MS] [-u PID] [-x PID] [-U UID] watch PID...\n");
 			return 1;
 		}
 	}

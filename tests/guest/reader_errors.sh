@@ -91,6 +91,25 @@ wait "$reader"
 expect_eq "$?" 0 "exit status after SIGINT"
 grep -q '"type":"summary"' "$RESULT_DIR/int.json" || fail "no summary after SIGINT"
 
+# Started in the background by a script, whose shell ignores SIGINT for
+# its background jobs: kill -INT still ends it (as it ends perf record).
+wait_watched 0
+sleep 600 &
+bg_victim=$!
+"$cw" --json "$bg_victim" >"$RESULT_DIR/int-bg.json" &
+reader=$!
+wait_watched 1
+kill -INT "$reader"
+for ((i = 0; i < 300; i++)); do kill -0 "$reader" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$reader" 2>/dev/null; then
+	kill -KILL "$reader"
+	fail "a background cowwatch went on 30 s after SIGINT"
+fi
+wait "$reader"
+expect_eq "$?" 0 "exit status after SIGINT, started in the background"
+grep -q '"type":"summary"' "$RESULT_DIR/int-bg.json" || fail "no summary after SIGINT in the background"
+kill "$bg_victim"
+
 # The module unloaded under the reader: it says so and exits non-zero.
 wait_watched 0
 timeout 30 "$cw" "$victim" >/dev/null 2>"$RESULT_DIR/gone.err" &

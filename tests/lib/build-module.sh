@@ -6,7 +6,8 @@
 # Builds with W=1 and sparse (C=1) and fails on any warning: the module must
 # stay warning free on every supported kernel. Bookworm's kernels build
 # against /lib/modules/KVER/build on the host; sid's (7.2) inside the sid
-# chroot (tests/lib/sid-kernel.sh run), whose gcc its headers need. Fails,
+# chroot (tests/lib/sid-kernel.sh run), whose gcc its headers need; the
+# debug kernel against its build tree (tests/debug/build-kernel.sh). Fails,
 # too, if sparse did not check every file (7.2's Makefile turns C=1 off
 # with no more than a notice when its checker test fails).
 set -euo pipefail
@@ -15,6 +16,10 @@ shift 2
 src=$(cd "$(dirname "$0")/../.." && pwd)
 kdir=/lib/modules/$kver/build
 if [ -e "$kdir/Makefile" ]; then
+	run=()
+elif [ -e "$src/build/kernels/$kver/modules/build/Makefile" ]; then
+	# the debug kernel's build tree (tests/debug/build-kernel.sh)
+	kdir=$src/build/kernels/$kver/modules/build
 	run=()
 elif [ -e "$src/build/sid-chroot/usr/src/linux-headers-$kver/Makefile" ]; then
 	run=("$src/tests/lib/sid-kernel.sh" run)

@@ -15,6 +15,10 @@
 # the unpacked packages for sid's. The guests boot from there.
 
 SUPPORTED_KERNELS="6.1 6.12 7.2"
+# Kernels the guests can also boot, not part of make check: 6.12-debug is
+# Debian's 6.12 source built with KASAN, lockdep, kmemleak and more
+# (tests/debug/build-kernel.sh, make check-debug).
+EXTRA_KERNELS="6.12-debug"
 
 KERNELS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KERNELS_DIR=$KERNELS_TOP/build/kernels
@@ -22,6 +26,11 @@ KERNELS_DIR=$KERNELS_TOP/build/kernels
 # kernel_from_sid SERIES: true when SERIES is built in the sid chroot.
 kernel_from_sid() {
 	[ "$1" = 7.2 ]
+}
+
+# kernel_is_debug SERIES: true when SERIES is the debug kernel built here.
+kernel_is_debug() {
+	[ "$1" = 6.12-debug ]
 }
 
 # kernel_image_meta SERIES: the bookworm metapackage of SERIES' newest image.
@@ -46,7 +55,7 @@ kernel_headers_meta() {
 # if SERIES is not installed (bookworm's) or not prepared (sid's).
 kernel_release() {
 	local meta deps
-	if kernel_from_sid "$1"; then
+	if kernel_from_sid "$1" || kernel_is_debug "$1"; then
 		[ -s "$KERNELS_DIR/$1.kver" ] || return 1
 		cat "$KERNELS_DIR/$1.kver"
 		return
@@ -64,7 +73,9 @@ kernel_release() {
 
 # kernel_headers_ready SERIES KVER: true when KVER's headers are there.
 kernel_headers_ready() {
-	if kernel_from_sid "$1"; then
+	if kernel_is_debug "$1"; then
+		[ -e "$KERNELS_DIR/$2/modules/build/Makefile" ]
+	elif kernel_from_sid "$1"; then
 		[ -e "$KERNELS_TOP/build/sid-chroot/usr/src/linux-headers-$2/Makefile" ]
 	else
 		[ -e "/lib/modules/$2/build/Makefile" ]
@@ -93,7 +104,9 @@ kernel_ready() {
 
 # kernel_prepare SERIES [--cached]: make SERIES ready (tests/lib/prepare-kernels.sh).
 kernel_prepare() {
-	if kernel_from_sid "$1"; then
+	if kernel_is_debug "$1"; then
+		"$KERNELS_TOP/tests/debug/build-kernel.sh"
+	elif kernel_from_sid "$1"; then
 		"$KERNELS_TOP/tests/lib/sid-kernel.sh" prepare ${2:+"$2"}
 	else
 		kernel_link_host "$1" || {
@@ -105,7 +118,9 @@ kernel_prepare() {
 
 # kernel_not_ready_why SERIES: what to do about a SERIES that is not ready.
 kernel_not_ready_why() {
-	if kernel_from_sid "$1"; then
+	if kernel_is_debug "$1"; then
+		echo "not built: tests/debug/build-kernel.sh (make check-debug builds it)"
+	elif kernel_from_sid "$1"; then
 		echo "not prepared: make kernels (as root; builds the sid chroot)"
 	else
 		echo "not installed: run tests/deps.sh as root"

@@ -1,0 +1,25 @@
+#!/bin/bash
+# make check-debug: every guest test, the soak (SOAK_S, default 120 s) and
+# the fuzzer on the debug kernel (tests/debug/build-kernel.sh: Debian's 6.12
+# source with KASAN, KMEMLEAK, PROVE_LOCKING, DEBUG_ATOMIC_SLEEP,
+# DEBUG_LIST, DEBUG_OBJECTS_RCU_HEAD, UBSAN, KFENCE, DEBUG_VM), then the
+# leak check (tests/debug/kmemleak.sh). Any KASAN, UBSAN, lockdep, list or
+# debug-objects report fails the test it came in (the harness reads the
+# console; the guest boots with panic_on_warn=1). Limits are 4 times the
+# tests' own: the checkers make the guest several times slower.
+set -uo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$src" || exit 1
+tests/debug/build-kernel.sh || exit 1
+. tests/lib/kernels.sh
+kver=$(kernel_release 6.12-debug) || { echo "check-debug: no debug kernel" >&2; exit 1; }
+make -s KVER="$kver" test-build || exit 1
+verdicts=$(mktemp)
+trap 'rm -f "$verdicts"' EXIT
+start=$(date +%s)
+tests/guest.sh --kernel 6.12-debug --no-build --timeout-factor 4 --verdicts "$verdicts" \
+	--env "SOAK_S=${SOAK_S:-120}" tests/guest/*.sh tests/debug/kmemleak.sh
+pass=$(grep -c '^PASS' "$verdicts")
+fail=$(grep -c '^FAIL' "$verdicts")
+echo "check-debug: $pass passed, $fail failed on $kver in $(( $(date +%s) - start )) s"
+[ "$fail" = 0 ] && [ "$pass" -gt 0 ]
