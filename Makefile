@@ -18,7 +18,7 @@
 #                     120 s soak and the fuzzer on it, and a leak check
 #                     (tests/debug/run.sh; not part of make check: slow)
 #   make soak         the soak (SOAK_S seconds, default 600) and a long
-#                     fuzz (NLFUZZ_COUNT, default 40000) on every supported
+#                     fuzz (NLFUZZ_COUNT, default 20000) on every supported
 #                     kernel (tests/soak.sh; make check runs 60 s and 4000)
 #   make kernels      every supported kernel as build/kernels/KVER/vmlinuz
 #                     and build/kernels/KVER/modules/ (links for bookworm's;

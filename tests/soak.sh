@@ -1,16 +1,18 @@
 #!/bin/bash
 # make soak: the soak (tests/guest/soak.sh) for SOAK_S seconds (default 600)
 # and the netlink fuzzer for NLFUZZ_COUNT requests per socket (default
-# 40000) on every supported kernel, one guest per kernel. SOAK_SEED=S
+# 20000) on every supported kernel, one guest per kernel. SOAK_SEED=S
 # replays a seed. "N passed, M failed" at the end; status 0 only if all passed.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src" || exit 1
 . tests/lib/kernels.sh
 soak_s=${SOAK_S:-600}
-count=${NLFUZZ_COUNT:-40000}
-[[ "$soak_s" =~ ^[1-9][0-9]*$ ]] && [[ "$count" =~ ^[1-9][0-9]*$ ]] ||
-	{ echo "soak: SOAK_S and NLFUZZ_COUNT are whole numbers" >&2; exit 2; }
+count=${NLFUZZ_COUNT:-20000}
+if ! [[ "$soak_s" =~ ^[1-9][0-9]*$ ]] || ! [[ "$count" =~ ^[1-9][0-9]*$ ]]; then
+	echo "soak: SOAK_S and NLFUZZ_COUNT are whole numbers" >&2
+	exit 2
+fi
 envs=(--env "SOAK_S=$soak_s" --env "NLFUZZ_COUNT=$count")
 [ -n "${SOAK_SEED:-}" ] && envs+=(--env "SOAK_SEED=$SOAK_SEED")
 verdicts=$(mktemp)

@@ -4,8 +4,9 @@
 # module unloaded and loaded again between phases with other parameters
 # (defaults; count_slots=16 and ring_size=64, so that readers lose
 # records; idle_disarm=0). Swap on zram, a second zram device for O_DIRECT
-# reads, a memory cgroup limited to 8 MiB for the pressure job, KSM
-# running, hugetlb pages reserved. In each phase:
+# reads, a memory cgroup limited to 16 MiB for the pressure jobs (16 MiB
+# each, and their children's copies), KSM running, hugetlb pages reserved.
+# In each phase:
 #   tree R (root): run by the real cowwatch in command mode
 #     (--json --events -o), watched by cwread in events mode (E) and counts
 #     mode (C) from before its first fork, and by readers that come and go
@@ -54,7 +55,7 @@ mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 cg=/sys/fs/cgroup/soak-pressure
 mkdir -p "$cg"
-echo 8M >"$cg/memory.max"
+echo 16M >"$cg/memory.max"
 ksm=/sys/kernel/mm/ksm
 echo 20 >"$ksm/sleep_millisecs"
 echo 1000 >"$ksm/pages_to_scan"
@@ -142,7 +143,8 @@ churn() {
 }
 
 phase() {
-	local i=$1 params=$2 dir=$CW_LOGS/phase$i go=/tmp/soak-go-$i stop=/tmp/soak-stop-$i
+	local i=$1 params=$2
+	local dir=$CW_LOGS/phase$i go=/tmp/soak-go-$i stop=/tmp/soak-stop-$i
 	local rpid npid cw e c nc ne ns nk churner out rc
 	mkdir -p "$dir"
 	rm -f "$go" "$stop"
