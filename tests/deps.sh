@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
 	# build: module and reader
-	gcc make pkg-config libc6-dev libmnl-dev libdw-dev libelf-dev pahole
+	gcc make pkg-config libc6-dev libmnl-dev libdw-dev libelf-dev libjson-c-dev pahole
 	# the supported kernels (images to boot, headers to build against)
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

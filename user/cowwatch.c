@@ -2,12 +2,14 @@
 /*
  * cowwatch: shows who breaks copy-on-write sharing, live.
  *
- * Entry point: parses the command line and runs the watch (session.c).
+ * Entry point: parses the command line and runs the watch (session.c), or
+ * reports a recording (cowwatch report, replay.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "options.h"
+#include "replay.h"
 #include "session.h"
 
 int main(int argc, char **argv)
@@ -22,5 +24,5 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	return session_run(&opts);
+	return opts.recording ? replay_run(&opts) : session_run(&opts);
 }

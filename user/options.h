@@ -15,6 +15,9 @@ struct options {
 	bool follow;		/* watch descendants too (not with --no-follow) */
 	int top;		/* rows in tables */
 	const char *output;	/* write there instead of stdout; NULL: stdout */
+	const char *folded;	/* --folded: folded stacks of the copies go there */
+	const char *trace;	/* --trace: the time line (Trace Event Format) goes there */
+	const char *recording;	/* cowwatch report: the NDJSON recording to read */
 	pid_t pid;		/* PID mode: the process to watch */
 	char **command;		/* command mode: argv of the command to start */
 };

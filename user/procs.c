@@ -133,7 +133,7 @@ static bool read_maps(struct proc_table *t, struct proc *p)
 	struct maps_ref *r;
 	bool gone;
 
-	if (p->exited || p->maps_gone)
+	if (p->exited || p->maps_gone || t->offline)
 		return false;
 	r = snapshot_read(t, p->pid, likely_same(t, p), &gone);
 	if (!r) {
@@ -203,6 +203,7 @@ static void proc_free(struct proc *p)
 {
 	free(p->regions);
 	free(p->sites);
+	free(p->paths);
 	maps_ref_put(p->maps);
 	free(p);
 }
@@ -281,7 +282,8 @@ struct proc *procs_get(struct proc_table *t, pid_t pid)
 	p = proc_new(t, pid);
 	if (!p)
 		return NULL;
-	read_stat(p);
+	if (!t->offline)
+		read_stat(p);
 	read_maps(t, p);
 	return p;
 }
@@ -404,7 +406,8 @@ void procs_exec(struct proc_table *t, pid_t pid)
 	p->maps = NULL;
 	p->maps_inherited = false;
 	p->maps_gone = false;
-	read_stat(p);
+	if (!t->offline)
+		read_stat(p);
 	if (!read_maps(t, p) && a && a->maps) {
 		p->maps = a->maps;
 		a->maps = NULL;
@@ -604,35 +607,85 @@ static void add_site(struct proc *p, const struct site_stat *s, uint64_t pages)
 		n->offset = 0;
 }
 
-struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
-			 struct attribution *out)
+static void add_path(struct proc *p, const char *region, const struct site_stat *s,
+		     uint64_t pages)
 {
-	struct proc *p = procs_get(t, ev->pid);
-	bool copies = cw_outcome_copies(ev->outcome);
-	struct attribution a;
-	uint64_t first;
+	struct path_stat *n;
 
-	if (!p)
-		return NULL;
-	/* A process is named by its main thread (as ps names it), not by the others. */
-	if (ev->comm[0] && ev->tid == ev->tgid)
-		memcpy(p->comm, ev->comm, sizeof(p->comm));
-	first = ev->first_ns ? ev->first_ns : ev->time_ns;
+	for (size_t i = 0; i < p->npaths; i++) {
+		if (p->paths[i].region == region && same_site(&p->paths[i].site, s)) {
+			p->paths[i].site.pages += pages;
+			return;
+		}
+	}
+	n = array_grow(p->paths, &p->cap_paths, p->npaths, sizeof(*n), 8);
+	if (!n)
+		return;
+	p->paths = n;
+	n = &p->paths[p->npaths++];
+	n->region = region;
+	n->site = *s;
+	n->site.pages = pages;
+	if (n->site.symbol)
+		n->site.offset = 0;
+}
+
+/* What @ev counts for @p: its outcome's count, times, and where a copy was. */
+static void account(struct proc *p, const struct cw_event *ev, const struct attribution *a)
+{
+	uint64_t first = ev->first_ns ? ev->first_ns : ev->time_ns;
+
 	if (!p->first_ns || first < p->first_ns)
 		p->first_ns = first;
 	if (ev->time_ns > p->last_ns)
 		p->last_ns = ev->time_ns;
 	if (ev->outcome < __COWWATCH_OUT_MAX)
 		p->ev_counts[ev->outcome] += faults_of(ev);
-	if (!copies && !out)
+	if (!a || !cw_outcome_copies(ev->outcome))
+		return;
+	p->ev_copied_bytes += (uint64_t)ev->page_size * faults_of(ev);
+	add_region(p, ev, a->region);
+	add_site(p, &a->site, faults_of(ev));
+	add_path(p, a->region, &a->site, faults_of(ev));
+}
+
+struct proc *procs_event_attributed(struct proc_table *t, const struct cw_event *ev,
+				    const struct attribution *a)
+{
+	struct proc *p = procs_get(t, ev->pid);
+	struct attribution in = {
+		.region = intern(t, a->region),
+		.site = {
+			.dso = intern(t, a->site.dso),
+			.symbol = a->site.symbol ? intern(t, a->site.symbol) : NULL,
+			.offset = a->site.offset,
+		},
+	};
+
+	if (p)
+		account(p, ev, &in);
+	return p;
+}
+
+struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
+			 struct attribution *out)
+{
+	struct proc *p = procs_get(t, ev->pid);
+	bool copies = cw_outcome_copies(ev->outcome);
+	struct attribution a;
+
+	if (!p)
+		return NULL;
+	/* A process is named by its main thread (as ps names it), not by the others. */
+	if (ev->comm[0] && ev->tid == ev->tgid)
+		memcpy(p->comm, ev->comm, sizeof(p->comm));
+	if (!copies && !out) {
+		account(p, ev, NULL);
 		return p;
+	}
 	a.region = region_name(t, p, ev);
 	resolve_site(t, p, ev, &a.site);
-	if (copies) {
-		p->ev_copied_bytes += (uint64_t)ev->page_size * faults_of(ev);
-		add_region(p, ev, a.region);
-		add_site(p, &a.site, faults_of(ev));
-	}
+	account(p, ev, &a);
 	if (out)
 		*out = a;
 	return p;
@@ -700,16 +753,40 @@ static int region_by_pages(const void *a, const void *b)
 
 	if (x->pages != y->pages)
 		return x->pages > y->pages ? -1 : 1;
-	return (x->start > y->start) - (x->start < y->start);
+	if (x->start != y->start)
+		return x->start > y->start ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* Same pages: by DSO, then symbol (none first), then offset, so runs agree. */
+static int site_order(const struct site_stat *x, const struct site_stat *y)
+{
+	int c;
+
+	if (x->pages != y->pages)
+		return x->pages > y->pages ? -1 : 1;
+	c = strcmp(x->dso, y->dso);
+	if (c)
+		return c;
+	if (!x->symbol || !y->symbol) {
+		if (x->symbol != y->symbol)
+			return x->symbol ? 1 : -1;
+		return (x->offset > y->offset) - (x->offset < y->offset);
+	}
+	return strcmp(x->symbol, y->symbol);
 }
 
 static int site_by_pages(const void *a, const void *b)
 {
-	const struct site_stat *x = a, *y = b;
+	return site_order(a, b);
+}
 
-	if (x->pages != y->pages)
-		return x->pages > y->pages ? -1 : 1;
-	return strcmp(x->dso, y->dso);
+static int path_by_pages(const void *a, const void *b)
+{
+	const struct path_stat *x = a, *y = b;
+	int c = site_order(&x->site, &y->site);
+
+	return c ? c : strcmp(x->region, y->region);
 }
 
 void proc_sort_details(struct proc *p)
@@ -718,4 +795,6 @@ void proc_sort_details(struct proc *p)
 		qsort(p->regions, p->nregions, sizeof(*p->regions), region_by_pages);
 	if (p->nsites)
 		qsort(p->sites, p->nsites, sizeof(*p->sites), site_by_pages);
+	if (p->npaths)
+		qsort(p->paths, p->npaths, sizeof(*p->paths), path_by_pages);
 }

@@ -32,6 +32,12 @@ struct site_stat {
 	uint64_t pages;
 };
 
+/* Copies of one region made by one code site: a line of --folded output. */
+struct path_stat {
+	const char *region;	/* interned, as in region_stat */
+	struct site_stat site;	/* its pages: the copies */
+};
+
 struct maps_ref;
 
 struct proc {
@@ -46,11 +52,14 @@ struct proc {
 	size_t nregions, cap_regions;
 	struct site_stat *sites;
 	size_t nsites, cap_sites;
+	struct path_stat *paths;
+	size_t npaths, cap_paths;
 	struct maps_ref *maps;
 	bool maps_inherited;	/* the snapshot is the parent's, shared at fork */
 	bool maps_gone;		/* its maps could not be read: gone or exiting */
 	uint64_t first_ns, last_ns;
 	uint64_t tick_bytes;	/* copied bytes at the last live refresh */
+	size_t trace_slot;	/* --trace: its series is trace.series[trace_slot - 1]; 0: none */
 	double rate;		/* copied bytes per second, last interval */
 	struct proc *next;	/* hash chain */
 };
@@ -72,6 +81,11 @@ struct file_name {
 struct proc_table {
 	struct proc *buckets[1024];
 	size_t count;
+	/*
+	 * A recording's table (cowwatch report): nothing is read from /proc,
+	 * names come with each record.
+	 */
+	bool offline;
 	struct symbolizer *sym;
 	char **names;		/* interned region names */
 	size_t nnames, cap_names;
@@ -137,6 +151,12 @@ struct attribution {
  */
 struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 			 struct attribution *out);
+/*
+ * Counts @ev as procs_event() does, attributed to @a as a recording says
+ * (cowwatch report): its strings are interned here.
+ */
+struct proc *procs_event_attributed(struct proc_table *t, const struct cw_event *ev,
+				    const struct attribution *a);
 /*
  * The module named file @dev, @ino: @path (interned, returned). Events and
  * count records of that file are named so from now on.

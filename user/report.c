@@ -146,8 +146,8 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 	fprintf(r->rec, "{\"type\":\"event\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"tid\":%u,\"ppid\":%d,\"comm\":",
 		ev->time_ns, ev->pid, ev->tid, p->ppid);
 	json_string(r->rec, p->comm);
-	fprintf(r->rec, ",\"kind\":\"%s\",\"addr\":%" PRIu64 ",\"page_size\":%u,\"region\":",
-		kind, ev->addr, ev->page_size);
+	fprintf(r->rec, ",\"kind\":\"%s\",\"addr\":%" PRIu64 ",\"page_size\":%u,\"vm_start\":%" PRIu64
+		",\"vm_end\":%" PRIu64 ",\"region\":", kind, ev->addr, ev->page_size, ev->vm_start, ev->vm_end);
 	json_string(r->rec, a->region);
 	fprintf(r->rec, ",\"ip\":%" PRIu64 ",\"symbol\":", ev->ip);
 	if (a->site.symbol)

@@ -22,6 +22,7 @@
 #include "procs.h"
 #include "report.h"
 #include "spawn.h"
+#include "views.h"
 
 /* After the last watched process exited, events still on their way. */
 #define GRACE_NS 300000000ULL
@@ -31,6 +32,7 @@ struct session {
 	struct cw_nl nl;
 	struct proc_table procs;
 	struct report rep;
+	struct views views;		/* --folded, --trace */
 	size_t live;			/* watched processes not exited yet */
 	pid_t *unwatch;			/* forks to drop (--no-follow) */
 	size_t nunwatch, cap_unwatch;
@@ -58,6 +60,7 @@ static void on_event(void *ctx, const struct cw_event *ev)
 	if (!s->opts->follow && ev->pid != s->target && !(s->have_child && ev->pid == s->child.pid))
 		return;
 	p = procs_event(&s->procs, ev, s->opts->events ? &a : NULL);
+	views_fault(&s->views, p, ev);
 	if (p && s->opts->events)
 		report_event(&s->rep, p, ev, &a);
 }
@@ -69,7 +72,7 @@ static void on_count(void *ctx, const struct cw_event *ev)
 
 	if (!s->opts->follow && ev->pid != s->target && !(s->have_child && ev->pid == s->child.pid))
 		return;
-	procs_event(&s->procs, ev, NULL);
+	views_fault(&s->views, procs_event(&s->procs, ev, NULL), ev);
 }
 
 static void on_file(void *ctx, uint32_t dev, uint64_t ino, const char *path)
@@ -92,6 +95,7 @@ static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 		p->live = false;
 		s->live--;
 	}
+	views_moment(&s->views, p, NULL, "exit", ex->time_ns, NULL);
 	report_exit(&s->rep, p, ex);
 }
 
@@ -113,6 +117,7 @@ static void on_fork(void *ctx, const struct cw_notice *n)
 	procs_fork(&s->procs, n->ppid, n->pid, n->comm[0] ? n->comm : NULL);
 	p = procs_find(&s->procs, n->pid);
 	mark_live(s, p);
+	views_moment(&s->views, p, procs_find(&s->procs, n->ppid), "fork", n->time_ns, NULL);
 	if (p)
 		report_moment(&s->rep, p, "fork", n->time_ns);
 }
@@ -127,6 +132,7 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 	procs_exec(&s->procs, n->pid);
 	if (n->comm[0])
 		snprintf(p->comm, sizeof(p->comm), "%s", n->comm);
+	views_moment(&s->views, p, NULL, "exec", n->time_ns, p->comm);
 	report_moment(&s->rep, p, "exec", n->time_ns);
 }
 
@@ -301,6 +307,26 @@ static int resolve_target(pid_t pid, pid_t *tgid, struct procfs_stat *st)
 	return 0;
 }
 
+/*
+ * The processes the watch started with (the target and, in PID mode, its
+ * tree as found): a "watch" record each, so that a recording names every
+ * process the summary will, even one that never faults (cowwatch report).
+ */
+static void record_watched(struct session *s)
+{
+	size_t n;
+	struct proc **v = procs_sorted(&s->procs, &n);
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		views_moment(&s->views, v[i], NULL, "watch", s->rep.start_ns, NULL);
+		report_moment(&s->rep, v[i], "watch", s->rep.start_ns);
+	}
+	free(v);
+	report_flush(&s->rep);
+}
+
 /* PID mode: the process named on the command line and, with --follow, its tree. */
 static int start_pid(struct session *s)
 {
@@ -324,6 +350,7 @@ static int start_pid(struct session *s)
 	if (o->follow)
 		watch_descendants(s, s->target, 0);
 	procs_read_added(&s->procs);
+	record_watched(s);
 	return 0;
 }
 
@@ -348,6 +375,7 @@ static int start(struct session *s)
 		s->have_child = 0;
 		return watch_error(err, s->child.pid);
 	}
+	record_watched(s);
 	err = spawn_release(&s->child);
 	if (err) {
 		fprintf(stderr, "cowwatch: cannot run %s: %s\n", o->command[0], strerror(-err));
@@ -468,10 +496,12 @@ static int finish(struct session *s)
 {
 	struct report_totals t;
 	uint64_t lost;
+	int views_rc;
 
 	totals(s, s->rep.start_ns, &t);
 	report_summary(&s->rep, &s->procs, &t);
 	report_flush(&s->rep);
+	views_rc = views_close(&s->views, &s->procs);
 	lost = t.lost_events;
 	if (lost || t.lost_messages)
 		fprintf(stderr, "cowwatch: warning: %" PRIu64 " events and %" PRIu64 " messages lost "
@@ -480,7 +510,7 @@ static int finish(struct session *s)
 	if (s->gone)
 		fprintf(stderr, "cowwatch: the cowwatch module was unloaded while watching\n");
 	if (!s->have_child)
-		return s->gone ? EXIT_FAILURE_OTHER : 0;
+		return s->gone || views_rc ? EXIT_FAILURE_OTHER : 0;
 	if (s->stop_signal && !s->child_done) {
 		/* The command got the same Ctrl-C from the terminal: give it a moment. */
 		for (int i = 0; i < 20 && !s->child_done; i++) {
@@ -518,6 +548,11 @@ int session_run(const struct options *opts)
 		rc = EXIT_FAILURE_OTHER;
 		goto out_report;
 	}
+	rc = views_open(&s.views, opts);
+	if (rc) {
+		procs_free(&s.procs);
+		goto out_report;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -536,6 +571,8 @@ int session_run(const struct options *opts)
 	}
 	cw_nl_close(&s.nl);
 out_procs:
+	/* Written by finish(); a run that failed before leaves no files. */
+	views_abandon(&s.views);
 	if (sigfd >= 0)
 		close(sigfd);
 	free(s.unwatch);

@@ -77,6 +77,27 @@ int main(void)
 	       "missing value: %s", err);
 	report(parse(&o, err, sizeof(err), "--frobnicate", "1", END) == OPTIONS_USAGE &&
 	       strstr(err, "unknown option") && strstr(err, "--frobnicate"), "unknown option: %s", err);
+	report(parse(&o, err, sizeof(err), "--folded", "f.txt", "--trace", "t.json", "9", END) ==
+	       OPTIONS_RUN && o.pid == 9 && !strcmp(o.folded, "f.txt") && !strcmp(o.trace, "t.json") &&
+	       !o.recording, "--folded and --trace with a PID");
+	report(parse(&o, err, sizeof(err), "report", "--json", "--top", "3", "-o", "s.json", "--folded",
+		     "f", "--trace", "t", "-i", "0.5", "rec.ndjson", END) == OPTIONS_RUN &&
+	       !strcmp(o.recording, "rec.ndjson") && o.json && o.top == 3 && !strcmp(o.output, "s.json") &&
+	       !strcmp(o.folded, "f") && !strcmp(o.trace, "t") && o.interval == 0.5 && !o.pid &&
+	       !o.command, "report with its options");
+	report(parse(&o, err, sizeof(err), "report", END) == OPTIONS_USAGE &&
+	       strstr(err, "no recording"), "report without a recording: %s", err);
+	report(parse(&o, err, sizeof(err), "report", "a", "b", END) == OPTIONS_USAGE &&
+	       strstr(err, "one recording only"), "report of two recordings: %s", err);
+	report(parse(&o, err, sizeof(err), "report", "--events", "a", END) == OPTIONS_USAGE &&
+	       strstr(err, "not an option of cowwatch report") && strstr(err, "--events"),
+	       "report --events: %s", err);
+	report(parse(&o, err, sizeof(err), "report", "-d", "5", "a", END) == OPTIONS_USAGE &&
+	       strstr(err, "'-d'"), "report -d: %s", err);
+	report(parse(&o, err, sizeof(err), "report", "--no-follow", "a", END) == OPTIONS_USAGE,
+	       "report --no-follow refused");
+	report(parse(&o, err, sizeof(err), "--", "report", "x", END) == OPTIONS_RUN && o.command &&
+	       !strcmp(o.command[0], "report") && !o.recording, "-- report: a command named report");
 	report(parse(&o, err, sizeof(err), "--help", END) == OPTIONS_EXIT_OK, "--help");
 	report(parse(&o, err, sizeof(err), "-V", END) == OPTIONS_EXIT_OK, "-V");
 	return unit_done();

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * --folded FILE: the copies as folded stacks (Brendan Gregg's format, read
+ * by flamegraph.pl, inferno and speedscope), one line per distinct stack:
+ *   COMM;REGION;CODE COUNT
+ * COMM the process's name, REGION the memory region it copied, CODE the
+ * function that wrote (a call chain, outermost first, once stacks are
+ * captured), COUNT the pages copied (copy, zero, file, ksm outcomes).
+ * Processes of one name are summed; lines are sorted by stack.
+ */
+#ifndef COWWATCH_FOLDED_H
+#define COWWATCH_FOLDED_H
+
+#include <stdio.h>
+
+#include "procs.h"
+
+/* Writes @t's copies to @out; returns 0, or -errno (out of memory, write error). */
+int folded_write(FILE *out, const struct proc_table *t);
+
+#endif /* COWWATCH_FOLDED_H */
