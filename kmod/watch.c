@@ -445,6 +445,12 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
 	cw_entry_set_modes(e);
 out_spin:
 	spin_unlock(&cw_watch_lock);
+	/*
+	 * Armed above for an entry that was not added (the process was
+	 * exiting): with nothing else watched, nothing would disarm them.
+	 */
+	if (err && !atomic_read(&cw_nwatched))
+		cw_probes_disarm();
 out_unlock:
 	mutex_unlock(&cw_ctl_mutex);
 	kfree(fresh ? cw_all_of(fresh) : NULL);

@@ -3,7 +3,8 @@
 # a process is watched (GET_STATS armed=, wp_hits=). Unwatched faults with
 # nothing watched hit no probe; while a reader watches a sleeper, every
 # process's write faults hit the probe; once the reader is gone the probes
-# are disarmed again. The event rings exist only once a reader asked for
+# are disarmed again, and a WATCH that fails (a zombie's: ESRCH) leaves
+# them disarmed. The event rings exist only once a reader asked for
 # events: until then the module's buffers per CPU are its two count tables,
 # at most 128 KiB (GET_STATS bytes_per_cpu).
 # The module's default (idle_disarm=1, what the other tests load too),
@@ -60,6 +61,34 @@ echo "ok: an events reader's rings: $ring bytes per CPU"
 kill "$reader" "$sleeper"
 wait "$reader" "$sleeper" 2>/dev/null || true
 wait_watched 0
+wait_stat armed 0
+
+# A WATCH of a process that is exiting (a zombie: its pid still found, no
+# thread alive) fails with ESRCH, and leaves nothing armed: the WATCH arms
+# before it looks (the first fault after it must be seen), and disarms
+# again when it adds nothing. Found by the soak: a reader that came as its
+# tree exited left the probes armed with nothing watched.
+python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(60)' >"$RESULT_DIR/zombie.out" &
+zparent=$!
+wait_for "$RESULT_DIR/zombie.out" '^[0-9]'
+zombie=$(cat "$RESULT_DIR/zombie.out")
+for ((i = 0; i < 100; i++)); do
+	grep -q '^State:.*Z' "/proc/$zombie/status" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q '^State:.*Z' "/proc/$zombie/status" || fail "process $zombie is no zombie"
+out=$("$CWREAD" watch "$zombie" 2>&1) && fail "watching a zombie succeeded: $out"
+grep -q ESRCH <<<"$out" || fail "watching a zombie: $out"
+echo "ok: watching a zombie: ESRCH"
+wait_stat armed 0
+echo "ok: nothing armed after a WATCH that added nothing"
+kill "$zparent"
+wait "$zparent" 2>/dev/null || true
 unload_module
 
 # idle_disarm=0: armed from load to unload.

@@ -86,6 +86,25 @@ alive() {
 	[ "${st%% *}" != Z ]
 }
 
+# sigint_heeded PID: waits (up to 10 s) until PID has exec'd the reader and
+# would act on SIGINT: not ignored (cwread sets it to the default), or
+# blocked (cowwatch takes it from a signalfd). A script's background job
+# starts with SIGINT ignored, and a SIGINT sent before the reader's own
+# code ran is lost: that is bash's doing, not the reader's.
+sigint_heeded() {
+	local i ign blk
+	for ((i = 0; i < 100; i++)); do
+		case "$(readlink "/proc/$1/exe" 2>/dev/null)" in
+		*/bash) sleep 0.1; continue ;;
+		esac
+		ign=$(sed -n 's/^SigIgn:\t//p' "/proc/$1/status" 2>/dev/null) || return 0
+		blk=$(sed -n 's/^SigBlk:\t//p' "/proc/$1/status" 2>/dev/null) || return 0
+		[ -n "$ign" ] || return 0
+		if (((0x$ign & 2) == 0 || (0x$blk & 2) != 0)); then return 0; fi
+		sleep 0.1
+	done
+}
+
 # churn ROOT UNTIL: readers on tree R that come and go until UNTIL exists.
 # One that has not ended 30 s after its signal is written down, with what
 # it waits on, in churn.bad.
@@ -103,6 +122,7 @@ churn() {
 		r=$!
 		sleep "0.$((RANDOM % 9 + 1))"
 		how=$((RANDOM % 3))
+		[ "$how" = 0 ] && sigint_heeded "$r"
 		case $how in
 		0) kill -INT "$r" 2>/dev/null ;;
 		1) kill -TERM "$r" 2>/dev/null ;;
