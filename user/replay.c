@@ -109,11 +109,9 @@ static int replay_event(struct replay *r, json_object *rec, pid_t pid, uint64_t 
 	    !get_u64(rec, "addr", &ev.addr) || !get_u64(rec, "ip", &ev.ip) ||
 	    !get_u64(rec, "offset", &a.site.offset))
 		return -EINVAL;
-	/* Recordings of 0.1.0 before vm_start and vm_end: the region is the page. */
-	if (!get_u64(rec, "vm_start", &ev.vm_start) || !get_u64(rec, "vm_end", &ev.vm_end)) {
-		ev.vm_start = ev.addr;
-		ev.vm_end = ev.addr + page_size;
-	}
+	/* Recordings made before events had vm_start and vm_end: one region per name. */
+	if (!get_u64(rec, "vm_start", &ev.vm_start) || !get_u64(rec, "vm_end", &ev.vm_end))
+		ev.vm_start = ev.vm_end = 0;
 	get_u64(rec, "tid", &tid);
 	ev.tid = (uint32_t)tid;
 	ev.outcome = (uint32_t)outcome;

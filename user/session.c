@@ -41,6 +41,8 @@ struct session {
 	struct spawned child;
 	int have_child, child_done, child_status;
 	int stop_signal;
+	bool have_missed;		/* missed_at_start was read */
+	uint64_t missed_at_start;	/* the module's nmissed when we began */
 };
 
 static void mark_live(struct session *s, struct proc *p)
@@ -492,6 +494,33 @@ static void watch_loop(struct session *s, int sigfd)
 	drain(s);
 }
 
+/*
+ * Faults the module's return probes missed while we watched: more write
+ * faults in flight at once (tasks preempted or sleeping in do_wp_page, as
+ * under memory pressure) than its maxactive instances. A missed fault is
+ * in no count, not even an exit counter; the module cannot tell whose it
+ * was. Counted for all processes, so it is an upper bound.
+ */
+static void note_missed(struct session *s)
+{
+	struct cw_stats st;
+
+	s->have_missed = !cw_nl_stats(&s->nl, &st, &handlers, s);
+	s->missed_at_start = s->have_missed ? st.nmissed : 0;
+}
+
+static void warn_missed(struct session *s)
+{
+	struct cw_stats st;
+
+	if (!s->have_missed || s->gone || cw_nl_stats(&s->nl, &st, &handlers, s) ||
+	    st.nmissed <= s->missed_at_start)
+		return;
+	fprintf(stderr, "cowwatch: warning: the module's probes missed %" PRIu64 " write faults "
+		"(more in flight at once than its maxactive): counts may be short by up to that; "
+		"load the module with a larger maxactive\n", st.nmissed - s->missed_at_start);
+}
+
 static int finish(struct session *s)
 {
 	struct report_totals t;
@@ -507,6 +536,7 @@ static int finish(struct session *s)
 		fprintf(stderr, "cowwatch: warning: %" PRIu64 " events and %" PRIu64 " messages lost "
 			"(per-process counts stay exact; the module's ring_size parameter sets its buffers)\n",
 			lost, t.lost_messages);
+	warn_missed(s);
 	if (s->gone)
 		fprintf(stderr, "cowwatch: the cowwatch module was unloaded while watching\n");
 	if (!s->have_child)
@@ -563,6 +593,7 @@ int session_run(const struct options *opts)
 	rc = open_module(&s);
 	if (rc)
 		goto out_procs;
+	note_missed(&s);
 	s.rep.start_ns = kernel_now_ns();
 	rc = start(&s);
 	if (rc == 0) {
