@@ -99,7 +99,7 @@ done
 [[ "$timeout_factor" =~ ^[1-9][0-9]*$ ]] || usage
 [ -z "$test_timeout_all" ] || [[ "$test_timeout_all" =~ ^[1-9][0-9]*$ ]] || usage
 for e in "${envs[@]}"; do
-	[[ "$e" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/+-]*$ ]] || { echo "guest.sh: bad --env $e" >&2; usage; }
+	[[ "$e" =~ ^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_.,:/+=\ -]*$ ]] || { echo "guest.sh: bad --env $e" >&2; usage; }
 done
 
 tests=()

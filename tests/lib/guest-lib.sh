@@ -50,9 +50,12 @@ module_loaded() {
 # load_module [PARAM=VALUE...]: insmod with these parameters, the module's
 # defaults otherwise: idle_disarm=1, the probes armed at each test's first
 # WATCH and disarmed once nothing is watched, as users run it.
+# COWWATCH_MODULE_EXTRA (from guest.sh --env) is added to every load: the
+# debug kernel's runs raise maxactive there (see tests/debug/run.sh).
 load_module() {
 	[ -r "$COWWATCH_KO" ] || fail "no module at $COWWATCH_KO"
-	insmod "$COWWATCH_KO" "$@" || fail "insmod $COWWATCH_KO failed"
+	# shellcheck disable=SC2086
+	insmod "$COWWATCH_KO" "$@" ${COWWATCH_MODULE_EXTRA:-} || fail "insmod $COWWATCH_KO failed"
 	module_loaded || fail "cowwatch not in /proc/modules after insmod"
 }
 
