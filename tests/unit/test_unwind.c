@@ -107,7 +107,7 @@ static int chain(struct stopped *s, size_t stack_len, char *names, size_t len)
 	struct unwind_sample sample = s->sample;
 	struct unwinder *u = unwinder_new(s->pid, &s->maps);
 	struct symbolizer *sym = symbolizer_new();
-	uint64_t pcs[MAX_FRAMES];
+	uint64_t pcs[MAX_FRAMES] = { 0 };
 	int n = -ENOMEM;
 
 	names[0] = 0;
