@@ -10,7 +10,9 @@
 # is loaded with maxactive=4096: that slowness keeps more write faults in
 # flight at once than the default 256 return-probe instances track
 # (reader_scale's 1000 workers let go at once lost a few: the reader warns
-# of such misses, README "Troubleshooting").
+# of such misses, README "Troubleshooting"). The soak's jobs get 600 s past
+# a phase's end, not 60: a pressure job, swapping in its memory cgroup,
+# took longer than a minute there.
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$src" || exit 1
@@ -22,7 +24,7 @@ verdicts=$(mktemp)
 trap 'rm -f "$verdicts"' EXIT
 start=$(date +%s)
 tests/guest.sh --kernel 6.12-debug --no-build --timeout-factor 4 --verdicts "$verdicts" \
-	--env "SOAK_S=${SOAK_S:-120}" --env "COWWATCH_MODULE_EXTRA=maxactive=4096" \
+	--env "SOAK_S=${SOAK_S:-120}" --env "SOAK_GRACE=600" --env "COWWATCH_MODULE_EXTRA=maxactive=4096" \
 	tests/guest/*.sh tests/debug/kmemleak.sh
 pass=$(grep -c '^PASS' "$verdicts")
 fail=$(grep -c '^FAIL' "$verdicts")
