@@ -1,6 +1,6 @@
 #!/bin/bash
 # The soak (tests/workloads/soak): SOAK_S seconds (default 60) of random
-# memory traffic of every kind, in phases of about 30 s (at least 2), the
+# memory traffic of every kind, in phases of 30 to 120 s (at least 2), the
 # module unloaded and loaded again between phases with other parameters
 # (defaults; count_slots=16 and ring_size=64, so that readers lose
 # records; idle_disarm=0). Swap on zram, a second zram device for O_DIRECT
@@ -36,7 +36,9 @@ total=${SOAK_S:-60}
 # Seconds a job may take past the phase's end (make check-debug: more).
 grace=${SOAK_GRACE:-60}
 seed=${SOAK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-phases=$((total / 30))
+# Phases of 30 s for make check's minute, up to 120 s for longer soaks
+# (make soak's 600 s: 5 phases): each phase adds a minute of setup and checks.
+phases=$((total / 120))
 [ "$phases" -ge 2 ] || phases=2
 phase_s=$((total / phases))
 [ "$phase_s" -ge 10 ] || phase_s=10
