@@ -243,6 +243,8 @@ phase() {
 	python3 "$CHECK" --root "$npid" --reader NC="$dir/nc.log" --reader NE="$dir/ne.log" \
 		--stopped NS="$dir/ns.log" --soak "$dir/n.out" || fail "phase $i: tree N"
 	for f in "$dir"/*; do tail -n 300 "$f" >"$RESULT_DIR/phase$i.${f##*/}"; done
+	# A phase's logs are hundreds of MB in the guest's tmpfs: gone once checked.
+	rm -rf "$dir"
 
 	# Nothing left: no process watched, probes disarmed, the module unloads.
 	for ((t = 0; t < 100; t++)); do
