@@ -23,19 +23,7 @@
 #include "maps.h"
 #include "symbols.h"
 #include "unwind.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok: " __VA_ARGS__);				\
-	} else {							\
-		printf("not ok (%s:%d): ", __FILE__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		failures++;						\
-	}								\
-	printf("\n");							\
-} while (0)
+#include "unit.h"
 
 #define STACK_BYTES 16384
 #define MAX_FRAMES 32
@@ -158,21 +146,21 @@ static void test_target(const char *path, const char *what)
 
 	memset(&s, 0, sizeof(s));
 	s.pid = start_stopped(path);
-	CHECK(s.pid > 0, "%s: target stopped itself", what);
+	report(s.pid > 0, "%s: target stopped itself", what);
 	if (s.pid <= 0)
 		return;
-	CHECK(take_sample(&s) == 0 && s.sample.stack_len >= 512,
+	report(take_sample(&s) == 0 && s.sample.stack_len >= 512,
 	      "%s: sample of %zu stack bytes and a map of %zu entries", what, s.sample.stack_len,
 	      s.maps.count);
 	n = chain(&s, STACK_BYTES, names, sizeof(names));
-	CHECK(n >= 4 && in_order(names, want), "%s: chain of %d: %s", what, n, names);
+	report(n >= 4 && in_order(names, want), "%s: chain of %d: %s", what, n, names);
 	kill(s.pid, SIGKILL);
 	waitpid(s.pid, NULL, 0);
 	n_after = chain(&s, STACK_BYTES, after, sizeof(after));
-	CHECK(n_after == n && !strcmp(after, names), "%s: the same chain once the target is gone: %s",
+	report(n_after == n && !strcmp(after, names), "%s: the same chain once the target is gone: %s",
 	      what, after);
 	n_cut = chain(&s, 64, cut, sizeof(cut));
-	CHECK(n_cut >= 1 && n_cut < n, "%s: a 64-byte sample gives a shorter chain (%d): %s", what,
+	report(n_cut >= 1 && n_cut < n, "%s: a 64-byte sample gives a shorter chain (%d): %s", what,
 	      n_cut, cut);
 	maps_free(&s.maps);
 }
@@ -181,6 +169,5 @@ int main(void)
 {
 	test_target("./unwind_target_cfi", "CFI, no frame pointers");
 	test_target("./unwind_target_fp", "frame pointers, no CFI of its own");
-	printf("%d failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_done();
 }
