@@ -23,15 +23,18 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/hugetlb.h>
+#include <linux/jiffies.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -71,6 +74,7 @@ struct cw_inst {
 	struct vm_area_struct *vma;
 	unsigned long address;
 	bool copied;
+	bool orphan;			/* taken out of cw_inflight at unload */
 	u8 old;
 	pmd_t *pmd;			/* do_huge_pmd_wp_page(): the PMD */
 	unsigned long orig_pfn;		/* and the page it mapped at entry */
@@ -246,6 +250,7 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 	struct cw_bucket *b;
 
 	cw_fault_fill(in, e, remote, vma, address, old, unshare, page_size);
+	in->orphan = false;
 	b = cw_bucket_of(current);
 	raw_spin_lock(&b->lock);
 	hlist_add_head(&in->node, &b->head);
@@ -253,14 +258,22 @@ static int cw_fault_begin(struct cw_inst *in, struct cw_entry *e, bool remote,
 	return 0;
 }
 
-/* At the return: the instance leaves the in-flight table. */
-static void cw_fault_unlink(struct cw_inst *in)
+/*
+ * At the return: the instance leaves the in-flight table. False if the
+ * unload took it out already (cw_inflight_orphan()): then the fault is
+ * not reported, and the caller only puts the entry reference.
+ */
+static bool cw_fault_unlink(struct cw_inst *in)
 {
 	struct cw_bucket *b = cw_bucket_of(in->task);
+	bool orphan;
 
 	raw_spin_lock(&b->lock);
-	hlist_del(&in->node);
+	orphan = in->orphan;
+	if (!orphan)
+		hlist_del(&in->node);
 	raw_spin_unlock(&b->lock);
+	return !orphan;
 }
 
 static void cw_fault_deliver(struct cw_event *ev);
@@ -440,8 +453,10 @@ static int cw_thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	u32 outcome;
 
-	cw_fault_unlink(in);
-
+	if (!cw_fault_unlink(in)) {
+		cw_entry_put(in->ev.entry);
+		return 0;
+	}
 	if (in->copied) {
 		outcome = COWWATCH_OUT_ZERO;	/* only the huge zero page is replaced */
 	} else if (ret & VM_FAULT_FALLBACK) {
@@ -516,8 +531,10 @@ static int cw_wp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	vm_fault_t ret;
 	u32 outcome;
 
-	cw_fault_unlink(in);
-
+	if (!cw_fault_unlink(in)) {
+		cw_entry_put(in->ev.entry);
+		return 0;
+	}
 	ret = (__force vm_fault_t)regs_return_value(regs);
 	outcome = cw_outcome(in, ret);
 	/*
@@ -855,23 +872,113 @@ void cw_probes_disarm(void)
 	mutex_unlock(&cw_arm_mutex);
 }
 
+/* Unloading, first: no fault enters the in-flight table any more. */
+static void cw_entries_off(void)
+{
+	cw_thp_arm(false);
+	disable_kretprobe(&cw_wp_probe);
+#ifdef CW_HUGETLB
+	if (cw_huge_on)
+		disable_kretprobe(&cw_huge_probe);
+#endif
+}
+
+static unsigned int cw_inflight_count(void)
+{
+	unsigned int i, n = 0;
+	struct cw_inst *in;
+
+	for (i = 0; i < ARRAY_SIZE(cw_inflight); i++) {
+		raw_spin_lock(&cw_inflight[i].lock);
+		hlist_for_each_entry(in, &cw_inflight[i].head, node)
+			n++;
+		raw_spin_unlock(&cw_inflight[i].lock);
+	}
+	return n;
+}
+
 /*
- * Unregistering waits until no handler runs any more. A do_wp_page() call
- * in flight then returns without our return handler: its record stays in
- * cw_inflight, which nobody reads after this, and its entry reference is
- * lost, so entries may outlive this by a reference: cw_watch_free_all()
- * frees them regardless.
+ * The faults in flight return, each by its return handler, and leave the
+ * table; a task may wait inside do_wp_page() for as long as a
+ * userfaultfd handler likes, so the wait ends once the table has not
+ * shrunk for CW_INFLIGHT_STILL_MS, or after CW_INFLIGHT_MAX_MS.
+ */
+#define CW_INFLIGHT_STILL_MS	2000
+#define CW_INFLIGHT_MAX_MS	20000
+
+static void cw_inflight_wait(void)
+{
+	unsigned long start = jiffies, still = jiffies;
+	unsigned int n, last = UINT_MAX;
+
+	while ((n = cw_inflight_count())) {
+		if (n != last) {
+			last = n;
+			still = jiffies;
+		}
+		if (time_after(jiffies, still + msecs_to_jiffies(CW_INFLIGHT_STILL_MS)) ||
+		    time_after(jiffies, start + msecs_to_jiffies(CW_INFLIGHT_MAX_MS)))
+			return;
+		msleep(20);
+	}
+}
+
+/* What is still in flight leaves the table now, unreported. */
+static unsigned int cw_inflight_orphan(void)
+{
+	struct hlist_node *tmp;
+	struct cw_inst *in;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cw_inflight); i++) {
+		raw_spin_lock(&cw_inflight[i].lock);
+		hlist_for_each_entry_safe(in, tmp, &cw_inflight[i].head, node) {
+			in->orphan = true;
+			hlist_del(&in->node);
+			n++;
+		}
+		raw_spin_unlock(&cw_inflight[i].lock);
+	}
+	return n;
+}
+
+/*
+ * Unregistering a kretprobe frees its rethook: a call in flight then
+ * returns without our return handler, and its instance is freed a grace
+ * period later. Left in cw_inflight, it would be read by the copy
+ * markers and written by its neighbours' unlinking while the other
+ * probes are still registered (a use-after-free that `make soak` hit on
+ * 6.12). So the table is emptied first: every entry probe is disabled
+ * (a disabled kretprobe still runs the return handler of a call in
+ * flight: kretprobe_rethook_handler() of 6.1, 6.12 and 7.2 checks only
+ * rp->handler), the entry handlers still running finish (kprobe handlers
+ * run with preemption off), the faults in flight return while the copy
+ * markers still mark, and whatever has not returned by then is taken out
+ * of the table under its lock. Its return handler, if it still runs, sees
+ * that and only drops its entry reference; if it does not, the reference
+ * is lost, and cw_watch_free_all() frees the entry regardless.
  */
 void cw_probes_exit(void)
 {
+	unsigned int orphans;
+
 	mutex_lock(&cw_arm_mutex);
 	cw_registered = false;
-	cw_armed = false;
+	cw_entries_off();
+	WRITE_ONCE(cw_armed, false);
+	mutex_unlock(&cw_arm_mutex);
+	synchronize_rcu();
+	cw_inflight_wait();
+	cw_huge_arm(false);
+	disable_kprobe(&cw_rmap_probe);
+	orphans = cw_inflight_orphan();
+	if (orphans)
+		pr_notice("write faults in flight at unload, not counted: %u (waiting for userfaultfd?)\n",
+			  orphans);
 	cw_thp_exit();
 	cw_huge_exit();
 	unregister_kretprobe(&cw_wp_probe);
 	unregister_kprobe(&cw_rmap_probe);
-	mutex_unlock(&cw_arm_mutex);
 }
 
 void cw_probes_stats(u64 *wp_hits, u64 *wp_watched, u64 *rmap_hits,
