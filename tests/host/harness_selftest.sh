@@ -3,7 +3,8 @@
 # variant that hits WARN_ON(1) at load fails its test (panic_on_warn ends the
 # boot) while the next test still runs and passes, and the same test with the
 # normal module passes. Once: a failed assertion, a test past its time limit
-# and a hung guest are each reported FAIL.
+# and a hung guest are each reported FAIL, and a test outlives an orphaned
+# process group's SIGHUP.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/lib/kernels.sh"
@@ -43,11 +44,12 @@ done
 
 s=${SUPPORTED_KERNELS##* }
 out=$(tests/guest.sh --kernel "$s" tests/harness/fails.sh tests/harness/overruns.sh \
-	tests/harness/passes.sh 2>&1)
+	tests/harness/passes.sh tests/harness/orphan_hup.sh 2>&1)
 check "failed assertion is FAIL" "^FAIL \[$s\] tests/harness/fails.sh \(exit 1" "$out"
 check "failed assertion's output is shown" "deliberately wrong product: got '42', expected '43'" "$out"
 check "test past its limit is FAIL" "^FAIL \[$s\] tests/harness/overruns.sh \(timed out after 5s" "$out"
 check "the guest goes on after a timed-out test" "^PASS \[$s\] tests/harness/passes.sh" "$out"
+check "a test outlives an orphaned process group's SIGHUP" "^PASS \[$s\] tests/harness/orphan_hup.sh" "$out"
 
 start=$(date +%s)
 out=$(tests/guest.sh --kernel "$s" --qemu-timeout 40 tests/harness/hangs.sh 2>&1)
