@@ -17,8 +17,9 @@
  * event: it is set by the first event after a drain started.
  *
  * The rings exist only once a reader asked for events: readers of counts
- * (counts.c, the default) need none, and a ring costs ring_size * 112
- * bytes per CPU. The same drain work sends the counts.
+ * (counts.c, the default) need none, and a ring costs ring_size * 120
+ * bytes per CPU. The same drain work sends the counts, and the stack
+ * samples of readers of stacks (stacks.c) with their events.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,7 +37,7 @@
 
 static unsigned int ring_size = 4096;
 module_param(ring_size, uint, 0444);
-MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 112 bytes each)");
+MODULE_PARM_DESC(ring_size, "events buffered per CPU, rounded up to a power of two (default 4096, 120 bytes each)");
 
 static int drain_at = -1;
 module_param(drain_at, int, 0444);
@@ -146,6 +147,19 @@ void cw_event_submit(struct cw_event *ev)
 	} else {
 		if (ev->file)
 			get_file(ev->file);
+		/* The stack sample, in this CPU's order, only with its event. */
+		if (ev->stack == CW_STACK_WANTED) {
+			bool urgent = false;
+
+			if (cw_stack_take(&ev->stack_seq, &urgent)) {
+				ev->stack = CW_STACK_TAKEN;
+				if (urgent && !atomic_xchg(&cw_urgent, 1))
+					irq_work_queue(&cw_irq_work);
+			} else {
+				ev->stack = CW_STACK_NONE;
+				ev->flags |= COWWATCH_EVF_NO_STACK;
+			}
+		}
 		r->ev[head & r->mask] = *ev;
 		/* Release: the record is complete before the drain sees it. */
 		smp_store_release(&r->head, head + 1);
@@ -182,19 +196,25 @@ static void cw_pending_add(struct cw_watcher *w, struct list_head *pending)
 		cw_watcher_put(w);
 }
 
-static void cw_drain_one(struct cw_event *ev, struct list_head *pending)
+/* @ev, taken from @cpu's ring, to each reader of events of its process. */
+static void cw_drain_one(struct cw_event *ev, int cpu, struct list_head *pending)
 {
 	struct cw_watcher *ws[CW_MAX_WATCHERS];
+	const struct cowwatch_stack *st = NULL;
 	int i, n = cw_watchers_of(ev->entry, ws);
 
+	if (ev->stack == CW_STACK_TAKEN)
+		st = cw_stack_get(cpu, ev->stack_seq);
 	for (i = 0; i < n; i++) {
 		if (ws[i]->events) {
-			cw_nl_add_event(ws[i], ev);
+			cw_nl_add_event(ws[i], ev, ws[i]->stacks ? st : NULL);
 			cw_pending_add(ws[i], pending);
 		} else {
 			cw_watcher_put(ws[i]);
 		}
 	}
+	if (st)
+		cw_stack_put(cpu, ev->stack_seq);
 	cw_entry_put(ev->entry);
 	if (ev->file)
 		fput(ev->file);
@@ -289,7 +309,7 @@ static void cw_drain(struct work_struct *work)
 		head = r->drain_to;
 
 		while (tail != head) {
-			cw_drain_one(&r->ev[tail & r->mask], &pending);
+			cw_drain_one(&r->ev[tail & r->mask], cpu, &pending);
 			/* Release: done with the slot, the producer may reuse it. */
 			smp_store_release(&r->tail, ++tail);
 			if (!(++done % 64))

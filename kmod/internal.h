@@ -6,6 +6,7 @@
  *   watch.c     watched processes and their watchers, fork and exit
  *   events.c    per-CPU event rings, drained into netlink messages
  *   counts.c    per-CPU count tables, for readers that want no events
+ *   stacks.c    per-CPU user stack samples, for readers that want stacks
  *   netlink.c   the generic netlink family
  */
 #ifndef _COWWATCH_INTERNAL_H
@@ -53,6 +54,7 @@ struct cw_watcher {
 	struct pid_namespace *pidns;	/* the reader's, for COWWATCH_EV_PID */
 	bool privileged;		/* had CAP_SYS_ADMIN at its first WATCH */
 	bool events;			/* wants events (COWWATCH_WATCH_EVENTS) */
+	bool stacks;			/* and stacks (COWWATCH_WATCH_STACKS) */
 	atomic64_t lost;		/* events dropped for this reader */
 	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
 	/* Only the drain work touches these (and unload after it). */
@@ -90,6 +92,7 @@ struct cw_entry {
 /* cw_entry.modes, under cw_watch_lock: what the fault path feeds. */
 #define CW_MODE_EVENTS		0x1	/* a watcher wants events: the rings */
 #define CW_MODE_COUNTS		0x2	/* a watcher wants counts: the tables */
+#define CW_MODE_STACKS		0x4	/* a watcher wants stacks: the samples */
 
 /* Notifications waiting in cw_entry.notice. */
 #define CW_NOTICE_FORK		0x1
@@ -112,8 +115,15 @@ struct cw_event {
 	u32 outcome;
 	u32 page_size;
 	u32 flags;
+	u32 stack_seq;			/* CW_STACK_TAKEN: the sample in stacks.c */
+	u8 stack;			/* CW_STACK_* */
 	char comm[TASK_COMM_LEN];
 };
+
+/* cw_event.stack */
+#define CW_STACK_NONE		0
+#define CW_STACK_WANTED		1	/* by the probe: a reader wants its stack */
+#define CW_STACK_TAKEN		2	/* by cw_event_submit(): stack_seq is set */
 
 /*
  * The faults of one process with the same outcome, page size, flags,
@@ -164,6 +174,15 @@ void cw_counts_kick(bool urgent);
 int cw_events_want_rings(void);
 size_t cw_events_bytes_per_cpu(void);
 
+/* stacks.c */
+void cw_stacks_init(void);
+int cw_stacks_want(void);
+void cw_stacks_free(void);
+size_t cw_stacks_bytes_per_cpu(void);
+bool cw_stack_take(u32 *seq, bool *urgent);
+const struct cowwatch_stack *cw_stack_get(int cpu, u32 seq);
+void cw_stack_put(int cpu, u32 seq);
+
 /* counts.c */
 int cw_counts_init(void);
 void cw_counts_free(void);
@@ -175,7 +194,8 @@ size_t cw_counts_bytes_per_cpu(void);
 /* netlink.c */
 int cw_netlink_init(void);
 void cw_netlink_exit(void);
-int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev);
+int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev,
+		    const struct cowwatch_stack *st);
 int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c);
 void cw_nl_flush(struct cw_watcher *w);
 void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e);

@@ -33,6 +33,7 @@ static int __init cowwatch_init(void)
 	err = cw_events_init();
 	if (err)
 		return err;
+	cw_stacks_init();
 	err = cw_counts_init();
 	if (err)
 		goto out_events;
@@ -58,6 +59,7 @@ out_counts:
 	cw_counts_free();
 out_events:
 	cw_events_free();
+	cw_stacks_free();	/* a WATCH may have come before the probes failed */
 	return err;
 }
 
@@ -76,6 +78,7 @@ static void __exit cowwatch_exit(void)
 	cw_counts_free();	/* empty after the last drain; puts entries if not */
 	cw_watch_free_all();
 	cw_events_free();
+	cw_stacks_free();
 	pr_info("unloaded\n");
 }
 

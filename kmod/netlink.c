@@ -27,7 +27,8 @@ static const struct nla_policy cw_policy[COWWATCH_A_MAX + 1] = {
 	[COWWATCH_A_WATCH_FLAGS] = NLA_POLICY_MASK(NLA_U32,
 						   COWWATCH_WATCH_DESCENDANTS |
 						   COWWATCH_WATCH_FROM_EXEC |
-						   COWWATCH_WATCH_EVENTS),
+						   COWWATCH_WATCH_EVENTS |
+						   COWWATCH_WATCH_STACKS),
 };
 
 /* d_path()'s buffer: only the drain work (one at a time) names files. */
@@ -125,7 +126,8 @@ static int cw_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, COWWATCH_A_STAT_ARMED, cw_probes_armed()) ||
 	    nla_put_u64_64bit(msg, COWWATCH_A_STAT_BYTES_PER_CPU,
 			      cw_counts_bytes_per_cpu() +
-			      cw_events_bytes_per_cpu(), COWWATCH_A_PAD) ||
+			      cw_events_bytes_per_cpu() +
+			      cw_stacks_bytes_per_cpu(), COWWATCH_A_PAD) ||
 	    nla_put_string(msg, COWWATCH_A_STAT_RMAP_SYMBOL, rmap_name))
 		goto nospace;
 	genlmsg_end(msg, hdr);
@@ -218,26 +220,48 @@ static int cw_nl_put_file(struct sk_buff *skb, u32 dev, u64 ino,
 	return 0;
 }
 
+/* An event and its stack sample (for a reader of stacks), or NULL. */
+struct cw_event_out {
+	const struct cw_event *ev;
+	const struct cowwatch_stack *st;
+};
+
 /*
- * Appends @ev to the open COWWATCH_A_EVENTS array of @w's message, after
- * the file's path if it goes along (which closes the array: the next
- * record opens another after the path). The array grows at the skb's tail,
- * its length updated as it grows.
+ * Appends the event to the open COWWATCH_A_EVENTS array of @w's message,
+ * after the file's path and the stack sample if they go along (each closes
+ * the array: the record opens another after them). The array grows at the
+ * skb's tail, its length updated as it grows. A sample too big for even an
+ * empty message (one of a page, when no bigger one could be had) is left
+ * out, and the record says so.
  */
 static int cw_nl_put_event(struct cw_watcher *w, const void *arg,
 			   const char *path)
 {
-	const struct cw_event *ev = arg;
+	const struct cw_event_out *out = arg;
+	const struct cw_event *ev = out->ev;
+	const struct cowwatch_stack *st = out->st;
 	struct sk_buff *skb = w->skb;
 	struct nlattr *start = (struct nlattr *)skb_tail_pointer(skb);
+	size_t need = CW_TAIL_ROOM + NLA_HDRLEN + sizeof(struct cowwatch_event) +
+		      (path ? 64 + strlen(path) : 0);
+	size_t st_size = st ? sizeof(*st) + st->len : 0;
 	struct cowwatch_event *rec;
 
-	if (skb_tailroom(skb) < CW_TAIL_ROOM + NLA_HDRLEN + sizeof(*rec) +
-	    (path ? 64 + strlen(path) : 0))
+	if (st && skb_tailroom(skb) < need + nla_total_size(st_size)) {
+		if (w->nevents)
+			return -EMSGSIZE;
+		st = NULL;
+	}
+	if (skb_tailroom(skb) < need)
 		return -EMSGSIZE;
 	if (path) {
 		w->records = NULL;
 		if (cw_nl_put_file(skb, ev->dev, ev->ino, path))
+			goto nospace;
+	}
+	if (st) {
+		w->records = NULL;
+		if (nla_put(skb, COWWATCH_A_STACK, st_size, st))
 			goto nospace;
 	}
 	if (!w->records) {
@@ -261,6 +285,8 @@ static int cw_nl_put_event(struct cw_watcher *w, const void *arg,
 	rec->outcome = ev->outcome;
 	rec->page_size = ev->page_size;
 	rec->flags = ev->flags;
+	if (out->st && !st)
+		rec->flags |= COWWATCH_EVF_NO_STACK;
 	rec->cpu = ev->cpu;
 	memcpy(rec->comm, ev->comm, sizeof(rec->comm));
 	return 0;
@@ -348,10 +374,16 @@ static int cw_nl_append(struct cw_watcher *w, u8 cmd,
 	return -ENOMEM;
 }
 
-/* Drain work only: appends @ev to @w's pending EVENTS message. */
-int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev)
+/*
+ * Drain work only: appends @ev to @w's pending EVENTS message, with its
+ * stack sample @st if @w reads stacks (else NULL).
+ */
+int cw_nl_add_event(struct cw_watcher *w, const struct cw_event *ev,
+		    const struct cowwatch_stack *st)
 {
-	if (!cw_nl_append(w, COWWATCH_CMD_EVENTS, cw_nl_put_event, ev, 1,
+	struct cw_event_out out = { .ev = ev, .st = st };
+
+	if (!cw_nl_append(w, COWWATCH_CMD_EVENTS, cw_nl_put_event, &out, 1,
 			  ev->file, ev->dev, ev->ino))
 		return 0;
 	atomic64_inc(&w->lost);

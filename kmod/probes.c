@@ -509,6 +509,13 @@ static u32 cw_outcome(const struct cw_inst *in, vm_fault_t ret)
 	return COWWATCH_OUT_REUSE;
 }
 
+/* The outcomes that made a new page: those a reader of stacks is sent stacks of. */
+static bool cw_copying(u32 outcome)
+{
+	return outcome == COWWATCH_OUT_COPY || outcome == COWWATCH_OUT_ZERO ||
+	       outcome == COWWATCH_OUT_FILE || outcome == COWWATCH_OUT_KSM;
+}
+
 /*
  * To the tables of counting readers and the rings of readers of events,
  * as the process's watchers want; drops @ev's entry reference.
@@ -517,6 +524,14 @@ static void cw_fault_deliver(struct cw_event *ev)
 {
 	u8 modes = READ_ONCE(ev->entry->modes);
 
+	ev->stack = CW_STACK_NONE;
+	if ((modes & CW_MODE_STACKS) && cw_copying(ev->outcome)) {
+		/* A remote fault's writer is another process: no stack of it. */
+		if (ev->flags & COWWATCH_EVF_REMOTE)
+			ev->flags |= COWWATCH_EVF_NO_STACK;
+		else
+			ev->stack = CW_STACK_WANTED;
+	}
 	if ((modes & CW_MODE_COUNTS) && !cw_count_add(ev))
 		cw_entry_lost(ev->entry, false);
 	if (modes & CW_MODE_EVENTS)

@@ -190,7 +190,8 @@ static void cw_entry_set_modes(struct cw_entry *e)
 		struct cw_watcher *w = rcu_access_pointer(e->w[i]);
 
 		if (w)
-			modes |= w->events ? CW_MODE_EVENTS : CW_MODE_COUNTS;
+			modes |= (w->events ? CW_MODE_EVENTS : CW_MODE_COUNTS) |
+				 (w->stacks ? CW_MODE_STACKS : 0);
 	}
 	WRITE_ONCE(e->modes, modes);
 }
@@ -346,20 +347,29 @@ static struct cw_watcher *cw_watcher_find(struct net *net, u32 portid)
 
 /*
  * The reader of @portid, created at its first WATCH, which decides whether
- * it wants events (then the rings are made, if they were not yet) or counts.
+ * it wants events (then the rings are made, if they were not yet) or
+ * counts, and with events, stacks (the sample rings, likewise).
  */
 static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid,
-						   bool events, int *err)
+						   u32 flags, int *err)
 {
 	struct cw_watcher *w = cw_watcher_find(net, portid);
+	bool events = flags & COWWATCH_WATCH_EVENTS;
+	bool stacks = flags & COWWATCH_WATCH_STACKS;
 
 	*err = 0;
+	if (stacks && !events) {
+		*err = -EINVAL;
+		return NULL;
+	}
 	if (w) {
-		if (w->events != events)
+		if (w->events != events || w->stacks != stacks)
 			*err = -EINVAL;
 		return *err ? NULL : w;
 	}
 	*err = events ? cw_events_want_rings() : 0;
+	if (!*err && stacks)
+		*err = cw_stacks_want();
 	if (*err)
 		return NULL;
 	*err = -ENOMEM;
@@ -368,6 +378,7 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid,
 		return NULL;
 	*err = 0;
 	w->events = events;
+	w->stacks = stacks;
 	refcount_set(&w->ref, 1);	/* the list's */
 	w->net = get_net(net);
 	w->portid = portid;
@@ -396,8 +407,7 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
 		err = -ESHUTDOWN;
 		goto out_unlock;
 	}
-	w = cw_watcher_get_or_create(net, portid, flags & COWWATCH_WATCH_EVENTS,
-				     &err);
+	w = cw_watcher_get_or_create(net, portid, flags, &err);
 	if (err)
 		goto out_unlock;
 	fresh = cw_entry_alloc(GFP_KERNEL);
@@ -500,7 +510,8 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 		if (p) {
 			if (cw_may_watch(p))
 				cw_watch_task(net, portid, p,
-					      flags & COWWATCH_WATCH_EVENTS);
+					      flags & (COWWATCH_WATCH_EVENTS |
+						       COWWATCH_WATCH_STACKS));
 			put_task_struct(p);
 		}
 		put_pid(pids[i]);

@@ -35,6 +35,13 @@ struct cw_event {
 	 */
 	uint64_t count;
 	uint64_t first_ns;
+	/*
+	 * --stacks: the writing thread's registers and top of stack at the
+	 * fault (COWWATCH_A_STACK), or NULL. Both point into the message
+	 * being decoded: valid during the handler's call only.
+	 */
+	const struct cowwatch_stack *stack;
+	const unsigned char *stack_data;	/* stack->len bytes from regs[7] */
 };
 
 struct cw_exit {

@@ -25,10 +25,26 @@ static void put_frame(FILE *f, const char *name)
 		fputc(*c == ';' || *c == ' ' || *c < 0x20 ? '_' : *c, f);
 }
 
-/* "COMM;REGION;CODE" of one path of @p, malloc'd; NULL if out of memory. */
+/* The callers of a chain (CW_CHAIN_SEP between them), each a frame and a ';'. */
+static void put_chain(FILE *f, const char *chain)
+{
+	char name[256];
+
+	while (chain && *chain) {
+		const char *end = strchr(chain, CW_CHAIN_SEP);
+		size_t n = end ? (size_t)(end - chain) : strlen(chain);
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, chain);
+		put_frame(f, name);
+		fputc(';', f);
+		chain = end ? end + 1 : NULL;
+	}
+}
+
+/* "COMM;REGION;[CALLERS;]CODE" of one path of @p, malloc'd; NULL if out of memory. */
 static char *stack_of(const struct proc *p, const struct path_stat *ps)
 {
-	char *buf = NULL;
+	char *buf = NULL, code[256];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -38,17 +54,10 @@ static char *stack_of(const struct proc *p, const struct path_stat *ps)
 	fputc(';', f);
 	put_frame(f, ps->region);
 	fputc(';', f);
-	if (ps->site.symbol) {
-		put_frame(f, ps->site.symbol);
-	} else {
-		/* No symbol: the address in its DSO, named by the DSO's file name. */
-		const char *slash = strrchr(ps->site.dso, '/');
-		char code[32];
-
-		snprintf(code, sizeof(code), "+0x%" PRIx64, ps->site.offset);
-		put_frame(f, slash ? slash + 1 : ps->site.dso);
-		fputs(code, f);
-	}
+	put_chain(f, ps->chain);
+	/* No symbol: the address in its DSO, named by the DSO's file name. */
+	site_frame_name(&ps->site, code, sizeof(code));
+	put_frame(f, code);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

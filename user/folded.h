@@ -4,8 +4,9 @@
  * by flamegraph.pl, inferno and speedscope), one line per distinct stack:
  *   COMM;REGION;CODE COUNT
  * COMM the process's name, REGION the memory region it copied, CODE the
- * function that wrote (a call chain, outermost first, once stacks are
- * captured), COUNT the pages copied (copy, zero, file, ksm outcomes).
+ * function that wrote (with --stacks, its call chain, outermost first:
+ * main;...;caller;function), COUNT the pages copied (copy, zero, file,
+ * ksm outcomes).
  * Processes of one name are summed; lines are sorted by stack.
  */
 #ifndef COWWATCH_FOLDED_H

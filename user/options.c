@@ -32,6 +32,9 @@ static void help(FILE *out)
 		"  -d, --duration SECS  stop watching after SECS seconds\n"
 		"      --json           write NDJSON records instead of tables\n"
 		"      --events         also write every event (with --json: one record each)\n"
+		"      --stacks         the writing thread's call chain of each copy: in --folded\n"
+		"                       and, with --events, in each event (costs a stack copy\n"
+		"                       per copy; see the manual)\n"
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --top N          rows in tables (default 10)\n"
 		"      --no-follow      watch only the given process, not its descendants\n"
@@ -81,7 +84,7 @@ static int parse_positive_int(const char *s, long max, long *v)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_EVENTS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED, OPT_TRACE };
+enum { OPT_JSON = 256, OPT_EVENTS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED, OPT_TRACE, OPT_STACKS };
 
 static enum options_result bad(FILE *err, const char *what, const char *arg)
 {
@@ -113,6 +116,7 @@ enum options_result options_parse(int argc, char **argv, struct options *opts,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "events", no_argument, NULL, OPT_EVENTS },
+		{ "stacks", no_argument, NULL, OPT_STACKS },
 		{ "output", required_argument, NULL, 'o' },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
@@ -151,6 +155,10 @@ enum options_result options_parse(int argc, char **argv, struct options *opts,
 		case OPT_EVENTS:
 			opts->events = true;
 			watch_only = "--events";
+			break;
+		case OPT_STACKS:
+			opts->stacks = true;
+			watch_only = "--stacks";
 			break;
 		case OPT_TOP:
 			if (parse_positive_int(optarg, 100000, &n))

@@ -12,6 +12,7 @@ struct options {
 	double duration;	/* seconds to watch; 0: until the tree exits */
 	bool json;		/* NDJSON on stdout instead of tables */
 	bool events;		/* also every event */
+	bool stacks;		/* --stacks: call chains of the copies */
 	bool follow;		/* watch descendants too (not with --no-follow) */
 	int top;		/* rows in tables */
 	const char *output;	/* write there instead of stdout; NULL: stdout */

@@ -5,8 +5,10 @@
 #include "array.h"
 #include "clock.h"
 #include "procfs.h"
+#include "unwind.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@ struct maps_data {
 	char *text;		/* the raw text, to compare the next read with */
 	size_t len;
 	struct maps m;
+	/* --stacks: unwinds over this map, shared by processes that show it. */
+	struct unwinder *unw;
 };
 
 /* One read of a process's map: its time, and what it showed. */
@@ -35,6 +39,7 @@ struct maps_ref {
 static void maps_data_put(struct maps_data *d)
 {
 	if (d && --d->refs == 0) {
+		unwinder_free(d->unw);
 		maps_free(&d->m);
 		free(d->text);
 		free(d);
@@ -547,11 +552,11 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 	};
 }
 
-static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_event *ev,
+/* The code at @ip of @p, as its map read at or after @when_ns shows it. */
+static void resolve_addr(struct proc_table *t, struct proc *p, uint64_t ip, uint64_t when_ns,
 			 struct site_stat *s)
 {
 	const struct map_entry *e = NULL;
-	const uint64_t ip = ev->ip;
 	struct sym_result r;
 
 	*s = (struct site_stat){ .dso = "[unknown]", .offset = ip };
@@ -560,7 +565,7 @@ static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_e
 	if (p->maps)
 		e = maps_find(ref_maps(p->maps), ip);
 	if (!e) {
-		refresh_on_miss(t, p, ev->time_ns);
+		refresh_on_miss(t, p, when_ns);
 		if (p->maps)
 			e = maps_find(ref_maps(p->maps), ip);
 	}
@@ -574,6 +579,100 @@ static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_e
 	s->dso = r.dso;
 	s->symbol = r.symbol;
 	s->offset = r.offset;
+}
+
+static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_event *ev,
+			 struct site_stat *s)
+{
+	resolve_addr(t, p, ev->ip, ev->time_ns, s);
+}
+
+void site_frame_name(const struct site_stat *s, char *buf, size_t len)
+{
+	const char *slash;
+
+	if (s->symbol) {
+		snprintf(buf, len, "%s", s->symbol);
+		return;
+	}
+	slash = strrchr(s->dso, '/');
+	snprintf(buf, len, "%s+0x%" PRIx64, slash ? slash + 1 : s->dso, s->offset);
+}
+
+/* The callers of @a's chain, outermost first, interned; NULL if none. */
+static const char *chain_of(struct proc_table *t, const struct attribution *a)
+{
+	static const char sep[2] = { CW_CHAIN_SEP, '\0' };
+	char buf[CW_CHAIN_FRAMES * 64], name[256];
+	size_t at = 0;
+
+	if (a->nframes < 2)
+		return NULL;
+	buf[0] = '\0';
+	for (int i = a->nframes - 1; i >= 1; i--) {
+		int n;
+
+		site_frame_name(&a->frames[i], name, sizeof(name));
+		n = snprintf(buf + at, sizeof(buf) - at, "%s%s", at ? sep : "", name);
+		if (n < 0 || (size_t)n >= sizeof(buf) - at)
+			break;
+		at += (size_t)n;
+	}
+	return intern(t, buf);
+}
+
+_Static_assert(CW_UNWIND_REGS == COWWATCH_STACK_REGS, "the module's registers are the unwinder's");
+
+/* The return addresses of @ev's sample over @p's map; as unwinder_run(). */
+static int unwind_sample_of(struct proc *p, const struct cw_event *ev, uint64_t *pcs)
+{
+	struct unwind_sample s;
+	struct maps_data *d;
+
+	if (!p->maps || !p->maps->data)
+		return -ENOENT;
+	d = p->maps->data;
+	if (!d->unw && !(d->unw = unwinder_new(p->pid, &d->m)))
+		return -ENOMEM;
+	memcpy(s.regs, ev->stack->regs, sizeof(s.regs));
+	s.stack_addr = ev->stack->regs[CW_UNWIND_RSP];
+	s.stack = ev->stack_data;
+	s.stack_len = ev->stack->len;
+	return unwinder_run(d->unw, &s, pcs, CW_CHAIN_FRAMES);
+}
+
+/*
+ * --stacks: the call chain of a copy, unwound from the module's sample
+ * over the process's map (the one its site was named from). A return
+ * address is named by the call before it (address - 1).
+ */
+static void unwind_event(struct proc_table *t, struct proc *p, const struct cw_event *ev,
+			 struct attribution *a)
+{
+	uint64_t pcs[CW_CHAIN_FRAMES];
+	const struct maps_data *before;
+	int n = unwind_sample_of(p, ev, pcs);
+
+	a->nframes = 0;
+	a->chain = NULL;
+	/*
+	 * The chain ends outside the map: a library mapped after the snapshot
+	 * was read (at exec, before the loader mapped libc). Once more with a
+	 * fresh map, the process's own or, if it is gone, its parent's.
+	 */
+	if (n > 0 && !maps_find(ref_maps(p->maps), pcs[n - 1])) {
+		before = p->maps->data;
+		refresh_on_miss(t, p, ev->time_ns);
+		if (p->maps && p->maps->data != before)
+			n = unwind_sample_of(p, ev, pcs);
+	}
+	if (n <= 0)
+		return;
+	a->frames[0] = a->site;
+	for (int i = 1; i < n; i++)
+		resolve_addr(t, p, pcs[i] - 1, ev->time_ns, &a->frames[i]);
+	a->nframes = n;
+	a->chain = chain_of(t, a);
 }
 
 static bool same_site(const struct site_stat *a, const struct site_stat *b)
@@ -607,13 +706,14 @@ static void add_site(struct proc *p, const struct site_stat *s, uint64_t pages)
 		n->offset = 0;
 }
 
-static void add_path(struct proc *p, const char *region, const struct site_stat *s,
-		     uint64_t pages)
+static void add_path(struct proc *p, const char *region, const char *chain,
+		     const struct site_stat *s, uint64_t pages)
 {
 	struct path_stat *n;
 
 	for (size_t i = 0; i < p->npaths; i++) {
-		if (p->paths[i].region == region && same_site(&p->paths[i].site, s)) {
+		if (p->paths[i].region == region && p->paths[i].chain == chain &&
+		    same_site(&p->paths[i].site, s)) {
 			p->paths[i].site.pages += pages;
 			return;
 		}
@@ -624,6 +724,7 @@ static void add_path(struct proc *p, const char *region, const struct site_stat 
 	p->paths = n;
 	n = &p->paths[p->npaths++];
 	n->region = region;
+	n->chain = chain;
 	n->site = *s;
 	n->site.pages = pages;
 	if (n->site.symbol)
@@ -646,7 +747,7 @@ static void account(struct proc *p, const struct cw_event *ev, const struct attr
 	p->ev_copied_bytes += (uint64_t)ev->page_size * faults_of(ev);
 	add_region(p, ev, a->region);
 	add_site(p, &a->site, faults_of(ev));
-	add_path(p, a->region, &a->site, faults_of(ev));
+	add_path(p, a->region, a->chain, &a->site, faults_of(ev));
 }
 
 struct proc *procs_event_attributed(struct proc_table *t, const struct cw_event *ev,
@@ -662,6 +763,16 @@ struct proc *procs_event_attributed(struct proc_table *t, const struct cw_event 
 		},
 	};
 
+	/* A recorded chain (--stacks), its names interned, its callers for --folded. */
+	for (int i = 0; i < a->nframes; i++) {
+		in.frames[i] = (struct site_stat){
+			.dso = intern(t, a->frames[i].dso),
+			.symbol = a->frames[i].symbol ? intern(t, a->frames[i].symbol) : NULL,
+			.offset = a->frames[i].offset,
+		};
+	}
+	in.nframes = a->nframes;
+	in.chain = cw_outcome_copies(ev->outcome) ? chain_of(t, &in) : NULL;
 	if (p)
 		account(p, ev, &in);
 	return p;
@@ -685,6 +796,10 @@ struct proc *procs_event(struct proc_table *t, const struct cw_event *ev,
 	}
 	a.region = region_name(t, p, ev);
 	resolve_site(t, p, ev, &a.site);
+	a.nframes = 0;
+	a.chain = NULL;
+	if (ev->stack && copies)
+		unwind_event(t, p, ev, &a);
 	account(p, ev, &a);
 	if (out)
 		*out = a;

@@ -32,11 +32,26 @@ struct site_stat {
 	uint64_t pages;
 };
 
-/* Copies of one region made by one code site: a line of --folded output. */
+/*
+ * Copies of one region made by one code site, called from one chain (with
+ * --stacks): a line of --folded output.
+ */
 struct path_stat {
 	const char *region;	/* interned, as in region_stat */
+	const char *chain;	/* interned callers (procs_chain_frames()); NULL: none */
 	struct site_stat site;	/* its pages: the copies */
 };
+
+/* Frames of a call chain kept per event (--stacks). */
+#define CW_CHAIN_FRAMES 64
+/* Between the frames of an interned chain (path_stat.chain). */
+#define CW_CHAIN_SEP '\x1f'
+
+/*
+ * A code site's name as a frame: its function, or without a symbol
+ * "FILE+0xOFFSET" (FILE the DSO's file name).
+ */
+void site_frame_name(const struct site_stat *s, char *buf, size_t len);
 
 struct maps_ref;
 
@@ -138,6 +153,13 @@ void procs_ahead_clear(struct proc_table *t);
 struct attribution {
 	const char *region;
 	struct site_stat site;
+	/*
+	 * With --stacks, for a copy: its call chain, innermost first
+	 * (frames[0] is the site), and the callers as path_stat.chain.
+	 */
+	int nframes;
+	struct site_stat frames[CW_CHAIN_FRAMES];
+	const char *chain;
 };
 
 /*

@@ -15,6 +15,10 @@ struct decode_ctx {
 	const struct cw_handlers *h;
 	void *ctx;
 	int bad;
+	/* A COWWATCH_A_STACK seen, for the next record. */
+	bool stack_pending;
+	struct cowwatch_stack stack;
+	const unsigned char *stack_data;
 };
 
 /* Attribute types and their wire types; MNL_TYPE_UNSPEC: not expected. */
@@ -137,6 +141,26 @@ static int decode_count(struct decode_ctx *d, const struct nlattr *attr)
 	return 0;
 }
 
+/*
+ * COWWATCH_A_STACK: the sample of the record that opens the next
+ * COWWATCH_A_EVENTS array. Its header is copied out (the attribute is only
+ * 4-byte aligned); the stack bytes are read in place.
+ */
+static int decode_stack(struct decode_ctx *d, const struct nlattr *attr)
+{
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	d->stack_pending = false;
+	if (len < sizeof(d->stack))
+		return -EBADMSG;
+	memcpy(&d->stack, mnl_attr_get_payload(attr), sizeof(d->stack));
+	if (d->stack.len != len - sizeof(d->stack))
+		return -EBADMSG;
+	d->stack_data = (const unsigned char *)mnl_attr_get_payload(attr) + sizeof(d->stack);
+	d->stack_pending = true;
+	return 0;
+}
+
 /* One struct cowwatch_event of a COWWATCH_A_EVENTS array. */
 static int decode_record(struct decode_ctx *d, const struct cowwatch_event *rec)
 {
@@ -165,6 +189,11 @@ static int decode_record(struct decode_ctx *d, const struct cowwatch_event *rec)
 	ev.ino = rec->ino;
 	ev.flags = rec->flags;
 	ev.count = 1;
+	if (d->stack_pending) {
+		ev.stack = &d->stack;
+		ev.stack_data = d->stack_data;
+		d->stack_pending = false;
+	}
 	d->st->events++;
 	if (d->h->event)
 		d->h->event(d->ctx, &ev);
@@ -207,6 +236,11 @@ static int decode_batch(struct decode_ctx *d, const struct nlmsghdr *nlh)
 			break;
 		case COWWATCH_A_EVENTS:
 			if (decode_records(d, attr))
+				err = -EBADMSG;
+			d->stack_pending = false;
+			break;
+		case COWWATCH_A_STACK:
+			if (decode_stack(d, attr))
 				err = -EBADMSG;
 			break;
 		case COWWATCH_A_COUNT:

@@ -95,6 +95,32 @@ static struct proc *record_proc(struct replay *r, json_object *rec, pid_t pid)
 	return p;
 }
 
+/* A --stacks event's "stack": its frames, innermost first, into @a. */
+static int replay_stack(json_object *rec, struct attribution *a)
+{
+	json_object *stack;
+	size_t n;
+
+	a->nframes = 0;
+	if (!field(rec, "stack", json_type_array, &stack))
+		return 0;
+	n = json_object_array_length(stack);
+	if (n > CW_CHAIN_FRAMES)
+		n = CW_CHAIN_FRAMES;
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(stack, i), *v;
+		struct site_stat *s = &a->frames[i];
+
+		if (!json_object_is_type(f, json_type_object) || !(s->dso = get_str(f, "dso")) ||
+		    !get_u64(f, "offset", &s->offset))
+			return -EINVAL;
+		s->symbol = field(f, "symbol", json_type_string, &v) ? json_object_get_string(v) : NULL;
+		s->pages = 0;
+	}
+	a->nframes = (int)n;
+	return 0;
+}
+
 static int replay_event(struct replay *r, json_object *rec, pid_t pid, uint64_t time_ns)
 {
 	struct cw_event ev = { .pid = pid, .time_ns = time_ns };
@@ -118,6 +144,8 @@ static int replay_event(struct replay *r, json_object *rec, pid_t pid, uint64_t 
 	ev.page_size = (uint32_t)page_size;
 	if (field(rec, "symbol", json_type_string, &v))
 		a.site.symbol = json_object_get_string(v);
+	if (replay_stack(rec, &a))
+		return -EINVAL;
 	record_proc(r, rec, pid);
 	p = procs_event_attributed(&r->procs, &ev, &a);
 	views_fault(&r->views, p, &ev);

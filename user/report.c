@@ -118,6 +118,23 @@ static void json_counts(FILE *out, const uint64_t *counts)
 	fputc('}', out);
 }
 
+/* ,"stack":[{"symbol":S,"offset":N,"dso":D},...]: a call chain, innermost first. */
+static void json_frames(FILE *out, const struct site_stat *frames, int n)
+{
+	fputs(",\"stack\":[", out);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? ",{\"symbol\":" : "{\"symbol\":", out);
+		if (frames[i].symbol)
+			json_string(out, frames[i].symbol);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"offset\":%" PRIu64 ",\"dso\":", frames[i].offset);
+		json_string(out, frames[i].dso);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
 /* "symbol+0xoff" or, without a symbol, "0xoff" (an address in the DSO). */
 static void site_text(char *buf, size_t len, const struct site_stat *s, bool with_offset)
 {
@@ -156,6 +173,8 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 		fputs("null", r->rec);
 	fprintf(r->rec, ",\"offset\":%" PRIu64 ",\"dso\":", a->site.offset);
 	json_string(r->rec, a->site.dso);
+	if (a->nframes)
+		json_frames(r->rec, a->frames, a->nframes);
 	fputs("}\n", r->rec);
 	emit(r);
 }

@@ -43,6 +43,8 @@ struct session {
 	int stop_signal;
 	bool have_missed;		/* missed_at_start was read */
 	uint64_t missed_at_start;	/* the module's nmissed when we began */
+	uint64_t stack_copies;		/* --stacks: copy events seen */
+	uint64_t stack_missing;		/* of those, without a sample */
 };
 
 static void mark_live(struct session *s, struct proc *p)
@@ -61,6 +63,11 @@ static void on_event(void *ctx, const struct cw_event *ev)
 
 	if (!s->opts->follow && ev->pid != s->target && !(s->have_child && ev->pid == s->child.pid))
 		return;
+	if (s->opts->stacks && cw_outcome_copies(ev->outcome)) {
+		s->stack_copies++;
+		if (!ev->stack)
+			s->stack_missing++;
+	}
 	p = procs_event(&s->procs, ev, s->opts->events ? &a : NULL);
 	views_fault(&s->views, p, ev);
 	if (p && s->opts->events)
@@ -194,15 +201,17 @@ static int watch_error(int err, pid_t pid)
 }
 
 /*
- * Events only when they are printed (--events): otherwise the module
- * counts in the kernel, which costs a fault far less.
+ * Events only when they are printed (--events) or carry stacks (--stacks):
+ * otherwise the module counts in the kernel, which costs a fault far less.
  */
 static int watch_one(struct session *s, pid_t pid, uint32_t flags)
 {
 	int err;
 
-	if (s->opts->events)
+	if (s->opts->events || s->opts->stacks)
 		flags |= COWWATCH_WATCH_EVENTS;
+	if (s->opts->stacks)
+		flags |= COWWATCH_WATCH_STACKS;
 	err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
 
 	if (!err)
@@ -509,6 +518,16 @@ static void note_missed(struct session *s)
 	s->missed_at_start = s->have_missed ? st.nmissed : 0;
 }
 
+/* --stacks: copies that came without a sample (the module's buffer was full). */
+static void warn_stackless(const struct session *s)
+{
+	if (!s->stack_missing)
+		return;
+	fprintf(stderr, "cowwatch: warning: %" PRIu64 " of %" PRIu64 " copies came without a call "
+		"chain (the module's stack buffer was full, or a remote write); load the module "
+		"with a larger stack_slots\n", s->stack_missing, s->stack_copies);
+}
+
 static void warn_missed(struct session *s)
 {
 	struct cw_stats st;
@@ -537,6 +556,7 @@ static int finish(struct session *s)
 			"(per-process counts stay exact; the module's ring_size parameter sets its buffers)\n",
 			lost, t.lost_messages);
 	warn_missed(s);
+	warn_stackless(s);
 	if (s->gone)
 		fprintf(stderr, "cowwatch: the cowwatch module was unloaded while watching\n");
 	if (!s->have_child)

@@ -26,8 +26,13 @@
  *                           every fault as an event (COWWATCH_CMD_EVENTS).
  *                           Without it the reader gets counts
  *                           (COWWATCH_CMD_COUNTS), which cost a fault far
- *                           less. A reader's first WATCH decides; a later
- *                           one asking the other way gets -EINVAL.
+ *                           less. COWWATCH_WATCH_STACKS (with EVENTS
+ *                           only, else -EINVAL): each copying event (copy,
+ *                           zero, file, ksm) comes with a sample of the
+ *                           writing thread's user state, for the reader to
+ *                           unwind (COWWATCH_A_STACK). A reader's first
+ *                           WATCH decides both; a later one asking the
+ *                           other way gets -EINVAL.
  *   COWWATCH_CMD_UNWATCH    COWWATCH_A_PID: stop watching it (children
  *                           already followed stay watched).
  *   COWWATCH_CMD_GET_STATS  replies with the COWWATCH_A_STAT_* attributes.
@@ -42,7 +47,13 @@
  *                           /proc/PID/maps shows it, taken while the region
  *                           existed) comes before the first record of a
  *                           file this reader was not sent lately: a reader
- *                           keeps the path of each (dev, ino).
+ *                           keeps the path of each (dev, ino). For a
+ *                           reader of stacks, a COWWATCH_A_STACK (struct
+ *                           cowwatch_stack, then its len bytes of stack)
+ *                           comes right before the COWWATCH_A_EVENTS whose
+ *                           first record it belongs to; a copying event
+ *                           that could not be sampled has
+ *                           COWWATCH_EVF_NO_STACK.
  *   COWWATCH_CMD_COUNTS     COWWATCH_A_SEQ, COWWATCH_A_LOST, then
  *                           COWWATCH_A_FILE nests (COWWATCH_EV_DEV,
  *                           COWWATCH_EV_INO, COWWATCH_EV_PATH: a file's
@@ -95,7 +106,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	4
+#define COWWATCH_GENL_VERSION	5
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
@@ -138,6 +149,7 @@ enum cowwatch_attr {
 	COWWATCH_A_STAT_ARMED,		/* u32: 1 while the probes are armed */
 	COWWATCH_A_STAT_BYTES_PER_CPU,	/* u64: the module's buffers per CPU */
 	COWWATCH_A_EVENTS,		/* binary: struct cowwatch_event[] */
+	COWWATCH_A_STACK,		/* binary: struct cowwatch_stack, stack (protocol 5) */
 	__COWWATCH_A_MAX,
 };
 
@@ -199,6 +211,7 @@ enum cowwatch_outcome {
 #define COWWATCH_WATCH_DESCENDANTS	0x1
 #define COWWATCH_WATCH_FROM_EXEC	0x2
 #define COWWATCH_WATCH_EVENTS		0x4
+#define COWWATCH_WATCH_STACKS		0x8	/* protocol 5 */
 
 /* COWWATCH_EV_FLAGS */
 #define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */
@@ -206,6 +219,8 @@ enum cowwatch_outcome {
 #define COWWATCH_EVF_HEAP	0x4	/* anonymous: the region is the brk heap */
 #define COWWATCH_EVF_STACK	0x8	/* anonymous: the main thread's stack */
 #define COWWATCH_EVF_HUGE_ZERO	0x10	/* split: the PMD mapped the huge zero page */
+/* A reader of stacks got none: sample buffer full, remote fault, 32-bit task. */
+#define COWWATCH_EVF_NO_STACK	0x20
 
 /*
  * One fault of a watched process, in a COWWATCH_A_EVENTS array: @pid is the
@@ -235,6 +250,22 @@ struct cowwatch_event {
 	__u32 flags;
 	__u32 cpu;
 	char comm[16];
+};
+
+/*
+ * COWWATCH_A_STACK (protocol 5): the user state of the thread that wrote,
+ * taken in the fault's return probe: @regs, x86-64's DWARF registers 0-16
+ * (rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip) as the thread entered the
+ * kernel, and @len bytes of its user stack from rsp (regs[7]) up, which
+ * follow this header in the attribute. The copy stops early at a page it
+ * could not read without sleeping. Native byte order; copy it out.
+ */
+#define COWWATCH_STACK_REGS	17
+
+struct cowwatch_stack {
+	__u64 regs[COWWATCH_STACK_REGS];
+	__u32 len;
+	__u32 reserved;
 };
 
 /*

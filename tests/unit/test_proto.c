@@ -42,6 +42,10 @@ struct seen {
 	uint64_t file_ino;
 	char file_path[64];
 	int nfile_before_count;	/* files named before the first record */
+	/* Each event's stack sample, read in the handler (it points into the message). */
+	int stack_len[8];	/* -1: none */
+	uint64_t stack_rip[8];
+	unsigned char stack_last[8];
 };
 
 static void on_count(void *ctx, const struct cw_event *ev)
@@ -70,8 +74,13 @@ static void on_event(void *ctx, const struct cw_event *ev)
 {
 	struct seen *s = ctx;
 
-	if (s->nev < 8)
+	if (s->nev < 8) {
 		s->ev[s->nev] = *ev;
+		s->stack_len[s->nev] = ev->stack ? (int)ev->stack->len : -1;
+		s->stack_rip[s->nev] = ev->stack ? ev->stack->regs[16] : 0;
+		s->stack_last[s->nev] = ev->stack && ev->stack->len ?
+					ev->stack_data[ev->stack->len - 1] : 0;
+	}
 	s->nev++;
 }
 
@@ -227,6 +236,58 @@ static void test_events(void)
 	report(s.nev == 1 && st.lost_messages == 2 && st.next_seq == 5,
 	       "a gap in sequence numbers counts lost messages (%llu)",
 	       (unsigned long long)st.lost_messages);
+}
+
+/* A COWWATCH_A_STACK as kmod/netlink.c puts it: header, then @len bytes of stack. */
+static void put_stack(struct nlmsghdr *nlh, uint64_t rip, uint32_t len, uint32_t claimed)
+{
+	unsigned char buf[sizeof(struct cowwatch_stack) + 256];
+	struct cowwatch_stack h = { .len = claimed };
+
+	h.regs[16] = rip;
+	h.regs[7] = 0x7ffc00000000ULL;
+	memcpy(buf, &h, sizeof(h));
+	for (uint32_t i = 0; i < len; i++)
+		buf[sizeof(h) + i] = (unsigned char)(i + 1);
+	mnl_attr_put(nlh, COWWATCH_A_STACK, sizeof(h) + len, buf);
+}
+
+/*
+ * --stacks: a sample belongs to the record that opens the array after it,
+ * and to no other; one whose length disagrees with its header is malformed.
+ */
+static void test_stacks(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
+	struct cowwatch_event e[2] = {
+		record(7, COWWATCH_OUT_COPY, 0x1000), record(7, COWWATCH_OUT_COPY, 0x2000),
+	};
+	struct seen s;
+
+	put_event(nlh, 7, COWWATCH_OUT_REUSE, 0x3000);
+	put_stack(nlh, 0x401111, 200, 200);
+	put_records(nlh, e, 2);
+	put_stack(nlh, 0x402222, 0, 0);
+	put_event(nlh, 7, COWWATCH_OUT_COPY, 0x4000);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 4, "four events, two samples");
+	report(s.stack_len[0] == -1, "no sample for the record before one");
+	report(s.stack_len[1] == 200 && s.stack_rip[1] == 0x401111 && s.stack_last[1] == 200,
+	       "the sample goes with the first record after it: registers and stack bytes");
+	report(s.stack_len[2] == -1, "and with no other record of its array");
+	report(s.stack_len[3] == 0 && s.stack_rip[3] == 0x402222, "an empty stack is a sample still");
+
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 1);
+	put_stack(nlh, 0x401111, 100, 101);
+	put_event(nlh, 8, COWWATCH_OUT_COPY, 0x1000);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 1 && s.stack_len[0] == -1,
+	       "a sample shorter than its header says is malformed, and not used");
+	nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 2);
+	mnl_attr_put(nlh, COWWATCH_A_STACK, 8, "12345678");
+	put_event(nlh, 8, COWWATCH_OUT_COPY, 0x1000);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == -EBADMSG && s.nev == 1 && s.stack_len[0] == -1,
+	       "a sample shorter than a header is malformed");
 }
 
 /* A count record as kmod/netlink.c puts it: one binary attribute. */
@@ -600,6 +661,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		seed_dir = argv[1];
 	test_events();
+	test_stacks();
 	test_counts();
 	test_exit_gone_and_batches();
 	test_malformed();
