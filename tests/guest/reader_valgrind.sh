@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole reader under valgrind, on real netlink traffic: watching a
-# command tree with every event, then attaching to a process until the
-# duration ends. No invalid access, no leak, statuses as without valgrind.
+# command tree with every event, the same with call chains (--stacks: the
+# module's samples unwound with libdwfl, folded and reported), then
+# attaching to a process until the duration ends. No invalid access, no leak, statuses as without valgrind.
 # (Ctrl-C is tested without valgrind, in reader_errors.sh: valgrind takes
 # blocked signals for itself, and signalfd does not see them.)
 # guest-timeout: 300
@@ -17,6 +18,21 @@ rc=$?
 cat "$RESULT_DIR/vg1.txt"
 expect_eq "$rc" 0 "cowwatch -- cowtree under valgrind"
 tail -n 1 "$RESULT_DIR/out.json" | grep -q '"type":"summary"' || fail "no summary under valgrind"
+
+"${vg[@]}" "$COWWATCH_BIN" --stacks --json --events -o "$RESULT_DIR/stacks.json" \
+	--folded "$RESULT_DIR/stacks.folded" -- "$COWWATCH_SRC/tests/workloads/stackchain_cfi" 20 10 \
+	>/dev/null 2>"$RESULT_DIR/vg3.txt"
+rc=$?
+cat "$RESULT_DIR/vg3.txt"
+expect_eq "$rc" 0 "cowwatch --stacks -- stackchain_cfi under valgrind"
+grep -q ';main;chain_outer;chain_middle;chain_leaf 20$' "$RESULT_DIR/stacks.folded" ||
+	fail "no chain in the folded stacks under valgrind: $(cat "$RESULT_DIR/stacks.folded")"
+"${vg[@]}" "$COWWATCH_BIN" report -o /dev/null --folded "$RESULT_DIR/stacks.r.folded" \
+	"$RESULT_DIR/stacks.json" 2>"$RESULT_DIR/vg4.txt"
+rc=$?
+cat "$RESULT_DIR/vg4.txt"
+expect_eq "$rc" 0 "cowwatch report of a --stacks recording under valgrind"
+cmp "$RESULT_DIR/stacks.folded" "$RESULT_DIR/stacks.r.folded" || fail "report's folded stacks differ"
 
 sleep 600 &
 victim=$!
