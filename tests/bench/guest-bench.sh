@@ -34,6 +34,9 @@
 #   watch-summary    cowwatch -o /dev/null -- cowstorm ...
 #   watch-events     cowwatch --json --events -o FILE -- cowstorm ...
 #                    (FILE in tmpfs; delivered = its event records)
+#   watch-stacks     cowwatch --stacks --json --events -o FILE -- cowstorm ...
+#                    (a user stack sample per copy; with_stack = event
+#                    records with a "stack")
 #   watch-cwread     diagnostic: the minimal test reader tests/bin/cwread
 #                    instead of cowwatch (the module's share of the cost)
 #                    rmmod cowwatch
@@ -70,7 +73,7 @@ params=$COWWATCH_SRC/build/bench/params.env
 # shellcheck disable=SC1090
 [ -r "$params" ] && . "$params"
 if [ -z "$BENCH_MODES" ]; then
-	BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread bpftrace bpftrace-stream perf"
+	BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-stacks watch-cwread bpftrace bpftrace-stream perf"
 	[ "$BENCH_CLOCK" = wall ] && BENCH_MODES="baseline kprobe-floor loaded watch-summary watch-events watch-cwread perf"
 fi
 
@@ -240,6 +243,7 @@ run_cowwatch() { # run_cowwatch MODE ROUND OUTPUT ARGS...: each storm under its 
 		else
 			delivered=$(grep -c '^{"type":"event"' "$output")
 		fi
+		[ "$mode" = watch-stacks ] && line="$line with_stack=$(grep -c '"stack":' "$output")"
 		record "$mode" "$round" "$line" tool_scope=run "$(time_fields "$TMP/time")" \
 			generated=$((w1 - w0)) lost_events=$((${lost:-0})) lost_messages=$((${msgs:-0})) \
 			module_lost=$((l1 - l0)) delivered="$delivered" module_kb="$(module_kb)"
@@ -462,6 +466,8 @@ for round in $(seq "$BENCH_RUNS"); do
 	want watch-summary && run_cowwatch watch-summary "$round" /dev/null
 	want watch-events && run_cowwatch watch-events "$round" "$TMP/events.json" --json --events
 	want watch-events && memory events
+	want watch-stacks && run_cowwatch watch-stacks "$round" "$TMP/stacks.json" --stacks --json --events
+	want watch-stacks && memory stacks
 	want watch-cwread && run_cwread "$round"
 	sleep 0.2
 	unload_module

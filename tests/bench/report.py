@@ -13,7 +13,8 @@ import json
 import statistics
 import sys
 
-MODES = ["baseline", "kprobe-floor", "loaded", "watch-summary", "watch-events", "watch-cwread",
+MODES = ["baseline", "kprobe-floor", "loaded", "watch-summary", "watch-events", "watch-stacks",
+         "watch-cwread",
          "bpftrace", "bpftrace-stream", "perf"]
 DIAGNOSTIC = ["watch-cwread"]
 CLOCKS = ["icount", "wall"]
@@ -126,6 +127,8 @@ def summarize(recs):
             res["events_generated"] = sum(int(r["generated"]) for r in rs)
             if "delivered" in rs[0]:
                 res["events_delivered"] = sum(int(r["delivered"]) for r in rs)
+            if "with_stack" in rs[0]:
+                res["events_with_stack"] = sum(int(r["with_stack"]) for r in rs)
         elif "round_counted" in rs[0]:
             res["events_generated"] = sum(int(r["faults"]) for r in rs)
             res["events_counted_rounds"] = sum(per_round(rs, "round_counted"))
@@ -310,6 +313,14 @@ def icount_table(results, infos):
             fmt(r.get("busy_spread_pct"), "%.1f%%"),
             fmt(r.get("events_generated")), fmt(delivered_of(r)), fmt(r.get("lost_events")),
             fmt(r.get("tool_cpu_ms_median"), "%.0f"), fmt(r.get("worker_cpu_ratio"), "%.3f")))
+    stacks = [r for r in rows if r["mode"] == "watch-stacks" and r.get("events_with_stack") is not None]
+    if stacks:
+        lines.append("")
+        lines.append("watch-stacks: events with a call chain, of those delivered (the rest found the")
+        lines.append("module's sample buffer full: stack_slots, 64 per CPU by default)")
+        for r in stacks:
+            lines.append("  %-5s %-9s %s of %s" % (r["kernel"], "%s W=%d" % (r["variant"], r["workers"]),
+                                               fmt(r["events_with_stack"]), fmt(delivered_of(r))))
     return lines
 
 

@@ -3,7 +3,7 @@
 #
 # Per supported kernel, two kinds of boot, each running
 # tests/bench/guest-bench.sh, which alternates the modes round by round
-# (baseline, kprobe-floor, loaded, watch-summary, watch-events,
+# (baseline, kprobe-floor, loaded, watch-summary, watch-events, watch-stacks,
 # watch-cwread, bpftrace, bpftrace-stream, perf, baseline, ...) over CoW
 # storms (copy and reuse):
 #   icount  the headline: one boot with 1 vCPU under qemu's instruction
