@@ -291,6 +291,112 @@ void report_live(const struct report *r, const struct proc_table *t,
 	free(v);
 }
 
+/* One call chain of a process's copies (--stacks), for the summary. */
+struct chain_line {
+	char *stack;		/* "main;...;caller;code", malloc'd */
+	uint64_t pages;
+};
+
+static int by_chain_text(const void *a, const void *b)
+{
+	return strcmp(((const struct chain_line *)a)->stack, ((const struct chain_line *)b)->stack);
+}
+
+static int by_chain_pages(const void *a, const void *b)
+{
+	const struct chain_line *x = a, *y = b;
+
+	if (x->pages != y->pages)
+		return x->pages < y->pages ? 1 : -1;
+	return strcmp(x->stack, y->stack);
+}
+
+/* "main;...;caller;code" of a path with a chain, malloc'd; NULL if out of memory. */
+static char *chain_text(const struct path_stat *ps)
+{
+	size_t len = strlen(ps->chain) + 1 + 256;
+	char *s = malloc(len), code[256];
+
+	if (!s)
+		return NULL;
+	site_frame_name(&ps->site, code, sizeof(code));
+	snprintf(s, len, "%s;%s", ps->chain, code);
+	for (char *c = s; *c; c++)
+		if (*c == CW_CHAIN_SEP)
+			*c = ';';
+	return s;
+}
+
+/*
+ * @p's copies by call chain (over all regions), most pages first; *@n
+ * lines, free with free_chains(). None without --stacks.
+ */
+static struct chain_line *proc_chains(const struct proc *p, size_t *n)
+{
+	struct chain_line *v = calloc(p->npaths ? p->npaths : 1, sizeof(*v));
+	size_t k = 0, out = 0;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < p->npaths; i++) {
+		if (!p->paths[i].chain)
+			continue;
+		v[k].stack = chain_text(&p->paths[i]);
+		if (!v[k].stack)
+			break;
+		v[k++].pages = p->paths[i].site.pages;
+	}
+	qsort(v, k, sizeof(*v), by_chain_text);
+	for (size_t i = 0; i < k; i++) {
+		if (out && !strcmp(v[out - 1].stack, v[i].stack)) {
+			v[out - 1].pages += v[i].pages;
+			free(v[i].stack);
+		} else {
+			v[out++] = v[i];
+		}
+	}
+	qsort(v, out, sizeof(*v), by_chain_pages);
+	*n = out;
+	return v;
+}
+
+static void free_chains(struct chain_line *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].stack);
+	free(v);
+}
+
+/* The top three call chains of @p's copies (--stacks). */
+static void summary_text_chains(const struct report *r, const struct proc *p)
+{
+	size_t nc;
+	struct chain_line *c = proc_chains(p, &nc);
+
+	for (size_t j = 0; c && j < nc && j < 3; j++)
+		fprintf(r->rec, "%17s stack  %s: %" PRIu64 " pages\n", "", c[j].stack, c[j].pages);
+	free_chains(c, nc);
+}
+
+/* ,"stacks":[{"stack":S,"copied_pages":N},...]: the top call chains of @p's copies. */
+static void summary_json_chains(const struct report *r, const struct proc *p)
+{
+	size_t nc;
+	struct chain_line *c = proc_chains(p, &nc);
+
+	if (c && nc) {
+		fputs(",\"stacks\":[", r->rec);
+		for (size_t j = 0; j < nc && j < (size_t)r->top; j++) {
+			fputs(j ? ",{\"stack\":" : "{\"stack\":", r->rec);
+			json_string(r->rec, c[j].stack);
+			fprintf(r->rec, ",\"copied_pages\":%" PRIu64 "}", c[j].pages);
+		}
+		fputc(']', r->rec);
+	}
+	free_chains(c, nc);
+}
+
 static void summary_text(const struct report *r, struct proc **v, size_t n,
 			 const struct report_totals *tot)
 {
@@ -324,6 +430,7 @@ static void summary_text(const struct report *r, struct proc **v, size_t n,
 			fprintf(r->rec, "%17s code   %s in %s: %" PRIu64 " pages\n", "", site,
 				p->sites[j].dso, p->sites[j].pages);
 		}
+		summary_text_chains(r, p);
 	}
 }
 
@@ -363,7 +470,9 @@ static void summary_json(const struct report *r, struct proc **v, size_t n,
 				fprintf(r->rec, ",\"offset\":%" PRIu64, s->offset);
 			fprintf(r->rec, ",\"copied_pages\":%" PRIu64 "}", s->pages);
 		}
-		fputs("]}", r->rec);
+		fputc(']', r->rec);
+		summary_json_chains(r, p);
+		fputc('}', r->rec);
 	}
 	fputs("]}\n", r->rec);
 }

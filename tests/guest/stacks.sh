@@ -6,7 +6,8 @@
 # samples the writing thread's registers and top of stack at each copy, the
 # reader unwinds them with libdwfl: the folded stacks give each chain
 # exactly its pages, and with --events each copy event's stack runs from
-# chain_leaf down past main (tests/lib/check_stacks.py). Without --events
+# chain_leaf down past main, and the summary's top stacks of the child give
+# each chain its pages (tests/lib/check_stacks.py). Without --events
 # the folded stacks are the same, and so are those cowwatch report folds
 # from the --events recording. The module's buffers grow by the sample
 # rings once a reader asked for stacks. The module is loaded with room for
@@ -28,11 +29,12 @@ for v in cfi fp; do
 	"$COWWATCH_BIN" --stacks --json --events -o "$RESULT_DIR/$v.ndjson" --folded "$RESULT_DIR/$v.folded" \
 		-- "$w/stackchain_$v" 40 24 >"$RESULT_DIR/$v.out" 2>"$RESULT_DIR/$v.err" ||
 		fail "$v: cowwatch --stacks failed: $(cat "$RESULT_DIR/$v.err")"
+	# The recording, reported later: the same summary and folded stacks.
+	"$COWWATCH_BIN" report --json -o "$RESULT_DIR/$v.report" --folded "$RESULT_DIR/$v.r.folded" \
+		"$RESULT_DIR/$v.ndjson" || fail "$v: cowwatch report failed"
 	python3 "$check" --out "$RESULT_DIR/$v.out" --folded "$RESULT_DIR/$v.folded" \
-		--json "$RESULT_DIR/$v.ndjson" 40 24 "stackchain_$v" || fail "$v: stacks"
-	# The recording, reported later, folds the same stacks.
-	"$COWWATCH_BIN" report -o /dev/null --folded "$RESULT_DIR/$v.r.folded" "$RESULT_DIR/$v.ndjson" ||
-		fail "$v: cowwatch report failed"
+		--json "$RESULT_DIR/$v.ndjson" --report "$RESULT_DIR/$v.report" 40 24 "stackchain_$v" ||
+		fail "$v: stacks"
 	cmp "$RESULT_DIR/$v.folded" "$RESULT_DIR/$v.r.folded" ||
 		fail "$v: cowwatch report's folded stacks differ from the live run's"
 	echo "ok: $v: cowwatch report folds the recording's stacks as the live run did"

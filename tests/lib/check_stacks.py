@@ -11,6 +11,9 @@ and B pages, and no page of chain_leaf is folded without its callers.
 "stack" whose first four frames are chain_leaf, chain_middle or
 chain_other, chain_outer, main, all in BINARY, and stacks go on past main
 (into libc's start code, through its CFI).
+The recording's summary gives the child's "stacks" the two chains with
+A and B pages; --report FILE (cowwatch report --json of the recording):
+its summary's processes equal the live run's, stacks included.
 --lossy ERR (cowwatch's standard error; a module with a tiny sample
 buffer): copies may come without a chain, folded as COMM;REGION;chain_leaf;
 the region's pages still add up to A + B, and if cowwatch warned "N of M
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--folded", required=True)
     ap.add_argument("--json")
     ap.add_argument("--lossy")
+    ap.add_argument("--report")
     ap.add_argument("a", type=int)
     ap.add_argument("b", type=int)
     ap.add_argument("binary")
@@ -88,8 +92,11 @@ def main():
         return
     n = deep = 0
     chains = {"chain_middle": 0, "chain_other": 0}
+    summary = child = None
     for line in open(args.json):
         rec = json.loads(line)
+        if rec.get("type") == "summary":
+            summary = rec
         if rec.get("type") != "event" or rec.get("kind") != "copy":
             continue
         if not region <= rec["addr"] < end:
@@ -105,6 +112,7 @@ def main():
             if not f["dso"].endswith("/" + args.binary):
                 fail(f"event at {rec['addr']:#x}: frame {f} not in {args.binary}")
         chains[names[1]] += 1
+        child = rec["pid"]
         if len(st) > 4:
             deep += 1
     if n != args.a + args.b:
@@ -115,6 +123,24 @@ def main():
     if deep != n:
         fail(f"json: {n - deep} stacks end at main (libc's start code not unwound)")
     print("ok: json: every stack goes on past main")
+
+    if summary is None:
+        fail("json: no summary record")
+    procs = {p["pid"]: p for p in summary["processes"]}
+    tops = {k: 0 for k in want}
+    for st in procs.get(child, {}).get("stacks", []):
+        tail = ";".join(st["stack"].split(";")[-4:])
+        if tail in tops:
+            tops[tail] += st["copied_pages"]
+    if tops != want:
+        fail(f"summary: the child's stacks give {tops}, expected {want}")
+    print(f"ok: summary: the child's top stacks give {tops}")
+    if args.report:
+        rep = [json.loads(line) for line in open(args.report)]
+        rsum = [r for r in rep if r.get("type") == "summary"]
+        if not rsum or rsum[-1]["processes"] != summary["processes"]:
+            fail("cowwatch report's summary differs from the live run's")
+        print("ok: cowwatch report's summary equals the live run's, stacks included")
 
 
 main()
