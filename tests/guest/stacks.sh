@@ -23,6 +23,9 @@ load_module stack_slots=1024
 bytes() {
 	"$COWWATCH_SRC/tests/bin/cwread" stats | sed -n 's/.* bytes_per_cpu=\([0-9]*\).*/\1/p'
 }
+# A reader of events first: the event rings are made then, the sample rings not.
+"$COWWATCH_BIN" --json --events -o /dev/null -- "$w/stackchain_cfi" 1 1 >/dev/null ||
+	fail "cowwatch --events failed"
 before=$(bytes)
 
 for v in cfi fp; do
@@ -48,10 +51,9 @@ done
 
 after=$(bytes)
 [ -n "$before" ] && [ -n "$after" ] || fail "no bytes_per_cpu in GET_STATS"
-# 1024 samples of 8192 bytes and a 152-byte header, beside the event rings.
-[ $((after - before)) -ge $((1024 * (8192 + 152))) ] ||
-	fail "sample buffers: bytes per CPU $before before, $after after a reader of stacks"
-echo "ok: bytes per CPU $before before a reader of stacks, $after after"
+# 1024 samples of 8192 bytes of stack and a 144-byte struct cowwatch_stack.
+expect_eq "$((after - before))" "$((1024 * (8192 + 144)))" \
+	"bytes per CPU the sample rings added at the first reader of stacks"
 unload_module
 
 load_module stack_slots=2
