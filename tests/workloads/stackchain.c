@@ -11,9 +11,16 @@
  * function even with -fno-omit-frame-pointer, and a frame-pointer walk
  * from inside such a function skips its caller (as perf's does).
  * Prints "region=0xADDR pages=N" and "done".
+ *
+ * stackchain --go FILE --linger FILE2 A B: prints "ready pid=P" once the
+ * pages are filled and waits for FILE before it forks; after "done" it
+ * waits for FILE2 before it exits. A reader attached meanwhile reads the
+ * process's whole memory map (libc mapped) at its attach, and the process
+ * is still there while the reader names its code.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,15 +66,29 @@ void chain_outer(volatile char *p, long a, long b, long pg)
 	KEEP();
 }
 
+/* Until @path exists (a test's word), if one was given. */
+static void wait_file(const char *path)
+{
+	while (path && access(path, F_OK))
+		usleep(10000);
+}
+
 int main(int argc, char **argv)
 {
 	long pg = sysconf(_SC_PAGESIZE), a, b;
+	const char *go = NULL, *linger = NULL;
 	volatile char *p;
 	pid_t child;
 	int status;
 
+	if (argc == 7 && !strcmp(argv[1], "--go") && !strcmp(argv[3], "--linger")) {
+		go = argv[2];
+		linger = argv[4];
+		argv += 4;
+		argc -= 4;
+	}
 	if (argc != 3 || (a = atol(argv[1])) < 0 || (b = atol(argv[2])) < 0 || a + b == 0) {
-		fprintf(stderr, "usage: stackchain A B\n");
+		fprintf(stderr, "usage: stackchain [--go FILE --linger FILE] A B\n");
 		return 2;
 	}
 	p = mmap(NULL, (size_t)((a + b) * pg), PROT_READ | PROT_WRITE,
@@ -79,7 +100,10 @@ int main(int argc, char **argv)
 	for (long i = 0; i < a + b; i++)
 		p[i * pg] = 1;
 	printf("region=%p pages=%ld\n", (void *)p, a + b);
+	if (go)
+		printf("ready pid=%d\n", (int)getpid());
 	fflush(stdout);
+	wait_file(go);
 	child = fork();
 	if (child < 0) {
 		perror("fork");
@@ -95,5 +119,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("done\n");
+	fflush(stdout);
+	wait_file(linger);
 	return 0;
 }
