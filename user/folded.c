@@ -41,10 +41,36 @@ static void put_chain(FILE *f, const char *chain)
 	}
 }
 
+/* "[CALLERS;]CODE" of @ps: its callers (--stacks) and the code that wrote. */
+static void put_code(FILE *f, const struct path_stat *ps)
+{
+	char code[256];
+
+	put_chain(f, ps->chain);
+	site_frame_name(&ps->site, code, sizeof(code));
+	put_frame(f, code);
+}
+
+char *folded_code(const struct path_stat *ps)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	put_code(f, ps);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* "COMM;REGION;[CALLERS;]CODE" of one path of @p, malloc'd; NULL if out of memory. */
 static char *stack_of(const struct proc *p, const struct path_stat *ps)
 {
-	char *buf = NULL, code[256];
+	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -54,10 +80,7 @@ static char *stack_of(const struct proc *p, const struct path_stat *ps)
 	fputc(';', f);
 	put_frame(f, ps->region);
 	fputc(';', f);
-	put_chain(f, ps->chain);
-	/* No symbol: the address in its DSO, named by the DSO's file name. */
-	site_frame_name(&ps->site, code, sizeof(code));
-	put_frame(f, code);
+	put_code(f, ps);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

@@ -16,6 +16,11 @@
 
 #include "procs.h"
 
+/*
+ * "[CALLERS;]CODE" of one path, frames as the folded lines write them
+ * (the summary's top stacks); malloc'd, NULL if out of memory.
+ */
+char *folded_code(const struct path_stat *ps);
 /* Writes @t's copies to @out; returns 0, or -errno (out of memory, write error). */
 int folded_write(FILE *out, const struct proc_table *t);
 

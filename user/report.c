@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "folded.h"
 #include "json.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -311,22 +312,6 @@ static int by_chain_pages(const void *a, const void *b)
 	return strcmp(x->stack, y->stack);
 }
 
-/* "main;...;caller;code" of a path with a chain, malloc'd; NULL if out of memory. */
-static char *chain_text(const struct path_stat *ps)
-{
-	size_t len = strlen(ps->chain) + 1 + 256;
-	char *s = malloc(len), code[256];
-
-	if (!s)
-		return NULL;
-	site_frame_name(&ps->site, code, sizeof(code));
-	snprintf(s, len, "%s;%s", ps->chain, code);
-	for (char *c = s; *c; c++)
-		if (*c == CW_CHAIN_SEP)
-			*c = ';';
-	return s;
-}
-
 /*
  * @p's copies by call chain (over all regions), most pages first; *@n
  * lines, free with free_chains(). None without --stacks.
@@ -342,7 +327,7 @@ static struct chain_line *proc_chains(const struct proc *p, size_t *n)
 	for (size_t i = 0; i < p->npaths; i++) {
 		if (!p->paths[i].chain)
 			continue;
-		v[k].stack = chain_text(&p->paths[i]);
+		v[k].stack = folded_code(&p->paths[i]);
 		if (!v[k].stack)
 			break;
 		v[k++].pages = p->paths[i].site.pages;
