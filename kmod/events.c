@@ -50,6 +50,8 @@ static u32 cw_drain_at;
 #define CW_DRAIN_DELAY	msecs_to_jiffies(5)
 /* Counts only: each drain costs an RCU grace period, so gather longer. */
 #define CW_COUNT_DELAY	msecs_to_jiffies(25)
+/* A reader's socket was full: how soon to offer its backlog again. */
+#define CW_BACKLOG_DELAY	msecs_to_jiffies(20)
 
 struct cw_ring {
 	u32 head;		/* written by the producer */
@@ -278,6 +280,8 @@ static void cw_drain(struct work_struct *work)
 	 */
 	exited = cw_take_exited();
 	counts = cw_counts_flip();
+	/* What readers were not sent yet goes before this batch. */
+	cw_nl_backlogs_retry();
 	for_each_possible_cpu(cpu) {
 		struct cw_ring *r;
 
@@ -332,6 +336,9 @@ static void cw_drain(struct work_struct *work)
 		}
 		cw_entry_put(e);
 	}
+	/* A reader's socket was full: try again soon, kicked or not. */
+	if (cw_nl_backlogged())
+		queue_delayed_work(CW_DRAIN_WQ, &cw_drain_work, CW_BACKLOG_DELAY);
 }
 
 int cw_events_init(void)
@@ -397,6 +404,8 @@ void cw_events_stop(void)
 	flush_delayed_work(&cw_drain_work);
 	cancel_delayed_work_sync(&cw_drain_work);
 	cw_drain(&cw_drain_work.work);
+	/* It queued itself again if a backlog waits: cw_nl_backlogs_finish(). */
+	cancel_delayed_work_sync(&cw_drain_work);
 }
 
 void cw_events_free(void)

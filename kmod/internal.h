@@ -19,6 +19,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/skbuff.h>
 #include <linux/types.h>
 
 #include "uapi/cowwatch.h"
@@ -27,7 +28,6 @@ struct file;
 struct net;
 struct pid;
 struct pid_namespace;
-struct sk_buff;
 
 /* Readers of one process at most; a further WATCH gets -EBUSY. */
 #define CW_MAX_WATCHERS		4
@@ -56,9 +56,13 @@ struct cw_watcher {
 	bool events;			/* wants events (COWWATCH_WATCH_EVENTS) */
 	bool stacks;			/* and stacks (COWWATCH_WATCH_STACKS) */
 	atomic64_t lost;		/* events dropped for this reader */
+	bool released;			/* its socket closed: send it nothing more */
 	struct list_head node;		/* cw_watchers, under cw_ctl_mutex */
 	/* Only the drain work touches these (and unload after it). */
-	u32 seq;
+	u32 seq;			/* of the next notification its socket takes */
+	/* FORK, EXEC, EXIT and GONE its full socket had no room for yet. */
+	struct sk_buff_head backlog;
+	struct list_head backlog_node;	/* on netlink.c's list while backlogged */
 	struct sk_buff *skb;
 	void *hdr;
 	struct nlattr *records;		/* the open COWWATCH_A_EVENTS array */
@@ -200,6 +204,9 @@ int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c);
 void cw_nl_flush(struct cw_watcher *w);
 void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e);
 void cw_nl_send_gone(struct cw_watcher *w);
+bool cw_nl_backlogs_retry(void);
+bool cw_nl_backlogged(void);
+void cw_nl_backlogs_finish(void);
 void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 		       unsigned int notice);
 

@@ -51,7 +51,13 @@ static int __init cowwatch_init(void)
 	return 0;
 
 out_netlink:
+	/* A WATCH may have come meanwhile: its drain and backlog go first. */
+	cw_watch_exit();
+	cw_events_stop();
+	cw_nl_backlogs_finish();
 	cw_netlink_exit();
+	cw_watch_free_all();
+	goto out_counts;
 out_watch:
 	cw_watch_exit();
 	cw_watch_free_all();
@@ -66,7 +72,8 @@ out_events:
 /*
  * Tear-down order: stop the sources (probes, then fork and exit
  * tracking; both wait for running handlers), deliver what is buffered,
- * tell each reader that nothing follows, close the family, then free.
+ * tell each reader that nothing follows (a reader that is behind gets a
+ * moment to take what waits for it), close the family, then free.
  */
 static void __exit cowwatch_exit(void)
 {
@@ -74,6 +81,7 @@ static void __exit cowwatch_exit(void)
 	cw_watch_exit();
 	cw_events_stop();
 	cw_watch_close();
+	cw_nl_backlogs_finish();
 	cw_netlink_exit();
 	cw_counts_free();	/* empty after the last drain; puts entries if not */
 	cw_watch_free_all();

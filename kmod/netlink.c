@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dcache.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/kernel.h>
@@ -137,6 +138,131 @@ nospace:
 	return -EMSGSIZE;
 }
 
+/*
+ * Notifications a reader must not miss (FORK, EXEC, EXIT, GONE) wait in
+ * its backlog while its socket is full, and go out in order once it has
+ * room: the drain tries again every CW_BACKLOG_DELAY. Events and counts
+ * made meanwhile are dropped (and counted lost) rather than sent ahead of
+ * them, so a reader gets what it gets in the order it was made, and the
+ * sequence number, given as the socket takes a message, has a gap exactly
+ * where one was dropped. A backlog is bounded (a reader stopped for good):
+ * past CW_BACKLOG_MAX a notification is dropped, and its gap shows.
+ */
+#define CW_BACKLOG_MAX		4096
+
+/* Watchers with a backlog, each holding a reference: drain work only. */
+static LIST_HEAD(cw_backlogged);
+
+static void cw_nl_set_seq(struct sk_buff *skb, u32 seq)
+{
+	struct nlattr *a = nlmsg_find_attr(nlmsg_hdr(skb), GENL_HDRLEN,
+					   COWWATCH_A_SEQ);
+
+	if (a)
+		*(u32 *)nla_data(a) = seq;
+}
+
+/*
+ * Gives a copy of the ended message @skb to @w's socket as its next
+ * notification; @skb stays ours. -EAGAIN: no room (or no memory) now.
+ */
+static int cw_nl_deliver(struct cw_watcher *w, struct sk_buff *skb)
+{
+	struct sk_buff *copy;
+	int err;
+
+	cw_nl_set_seq(skb, w->seq);
+	/* netlink frees what it cannot queue: a clone goes, sharing the data. */
+	copy = skb_clone(skb, GFP_KERNEL);
+	if (!copy)
+		return -EAGAIN;
+	err = genlmsg_unicast(w->net, copy, w->portid);
+	if (err != -EAGAIN)
+		w->seq++;
+	return err;
+}
+
+/* Drain work only: sends what waits in @w's backlog; false if some still does. */
+static bool cw_nl_backlog_try(struct cw_watcher *w)
+{
+	struct sk_buff *skb;
+	int err;
+
+	while ((skb = skb_peek(&w->backlog))) {
+		if (READ_ONCE(w->released)) {
+			__skb_queue_purge(&w->backlog);
+			break;
+		}
+		err = cw_nl_deliver(w, skb);
+		if (err == -EAGAIN)
+			return false;
+		__skb_unlink(skb, &w->backlog);
+		consume_skb(skb);
+		if (err == -ECONNREFUSED)	/* the socket is gone */
+			__skb_queue_purge(&w->backlog);
+	}
+	return true;
+}
+
+/* Drain work only: notification @skb to @w, after what waits before it. */
+static void cw_nl_send(struct cw_watcher *w, struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+	if (READ_ONCE(w->released)) {
+		nlmsg_free(skb);
+		return;
+	}
+	if (skb_queue_len(&w->backlog) >= CW_BACKLOG_MAX) {
+		nlmsg_free(skb);
+		w->seq++;
+		return;
+	}
+	__skb_queue_tail(&w->backlog, skb);
+	if (cw_nl_backlog_try(w) || !list_empty(&w->backlog_node))
+		return;
+	refcount_inc(&w->ref);	/* the caller holds one */
+	list_add_tail(&w->backlog_node, &cw_backlogged);
+}
+
+/* Drain work only: tries each backlog again; true if one still waits. */
+bool cw_nl_backlogs_retry(void)
+{
+	struct cw_watcher *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, &cw_backlogged, backlog_node) {
+		if (!cw_nl_backlog_try(w))
+			continue;
+		list_del_init(&w->backlog_node);
+		cw_watcher_put(w);
+	}
+	return !list_empty(&cw_backlogged);
+}
+
+/* Drain work only: does a backlog wait? */
+bool cw_nl_backlogged(void)
+{
+	return !list_empty(&cw_backlogged);
+}
+
+/*
+ * Unloading, after the last drain and the GONE messages: a reader that is
+ * only behind gets a second to take its backlog; what is left then is
+ * dropped (its reader sees no GONE and learns from the family's going).
+ */
+void cw_nl_backlogs_finish(void)
+{
+	struct cw_watcher *w, *tmp;
+	int tries;
+
+	for (tries = 0; tries < 50 && cw_nl_backlogs_retry(); tries++)
+		msleep(20);
+	list_for_each_entry_safe(w, tmp, &cw_backlogged, backlog_node) {
+		__skb_queue_purge(&w->backlog);
+		list_del_init(&w->backlog_node);
+		cw_watcher_put(w);
+	}
+}
+
 /* Drain work only: sends @w's pending events message, if any. */
 void cw_nl_flush(struct cw_watcher *w)
 {
@@ -155,8 +281,14 @@ void cw_nl_flush(struct cw_watcher *w)
 		return;
 	}
 	genlmsg_end(skb, w->hdr);
-	w->seq++;
-	err = genlmsg_unicast(w->net, skb, w->portid);
+	if (cw_nl_backlog_try(w)) {
+		cw_nl_set_seq(skb, w->seq++);
+		err = genlmsg_unicast(w->net, skb, w->portid);
+	} else {	/* not before the notifications waiting for room */
+		nlmsg_free(skb);
+		w->seq++;
+		err = -EAGAIN;
+	}
 	if (err) {	/* socket full or gone: the reader sees the seq gap */
 		atomic64_add(w->nevents, &w->lost);
 		/* Paths may have gone with it: send each again. */
@@ -326,6 +458,18 @@ static int cw_nl_start(struct cw_watcher *w, u8 cmd, struct sk_buff **skbp,
 	return cw_nl_start_sized(w, cmd, NLMSG_GOODSIZE, skbp, hdrp);
 }
 
+/*
+ * FORK, EXEC, EXIT, GONE: small, as a backlog may hold thousands. An EXIT,
+ * the largest, takes some 250 bytes.
+ */
+#define CW_NOTICE_MSG_SIZE	512
+
+static int cw_nl_start_notice(struct cw_watcher *w, u8 cmd,
+			      struct sk_buff **skbp, void **hdrp)
+{
+	return cw_nl_start_sized(w, cmd, CW_NOTICE_MSG_SIZE, skbp, hdrp);
+}
+
 /* @w's pending message of @cmd (EVENTS or COUNTS), started if there is none. */
 static int cw_nl_pending(struct cw_watcher *w, u8 cmd)
 {
@@ -442,13 +586,6 @@ int cw_nl_add_count(struct cw_watcher *w, const struct cw_count *c)
 	return -ENOMEM;
 }
 
-static void cw_nl_send(struct cw_watcher *w, struct sk_buff *skb, void *hdr)
-{
-	genlmsg_end(skb, hdr);
-	w->seq++;
-	genlmsg_unicast(w->net, skb, w->portid);
-}
-
 /* Drain work only: the end of a watched process, with its totals. */
 void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e)
 {
@@ -458,12 +595,14 @@ void cw_nl_send_exit(struct cw_watcher *w, struct cw_entry *e)
 	int i;
 
 	cw_nl_flush(w);
-	if (cw_nl_start(w, COWWATCH_CMD_EXIT, &skb, &hdr))
+	if (cw_nl_start_notice(w, COWWATCH_CMD_EXIT, &skb, &hdr))
 		return;
 	if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
 	    nla_put_u32(skb, COWWATCH_A_PID, pid_nr_ns(e->pid, w->pidns)) ||
 	    nla_put_u64_64bit(skb, COWWATCH_A_TIME, e->exit_ns, COWWATCH_A_PAD) ||
-	    nla_put_string(skb, COWWATCH_A_COMM, e->exit_comm))
+	    nla_put_string(skb, COWWATCH_A_COMM, e->exit_comm) ||
+	    nla_put_u64_64bit(skb, COWWATCH_A_LOST, atomic64_read(&w->lost),
+			      COWWATCH_A_PAD))
 		goto nospace;
 	nest = nla_nest_start(skb, COWWATCH_A_COUNTERS);
 	if (!nest)
@@ -479,7 +618,6 @@ nospace:
 	nlmsg_free(skb);
 }
 
-/* Unloading, after the last drain: tells the reader nothing follows. */
 /* Drain work only: FORK and/or EXEC of @e, as @notice says. */
 void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 		       unsigned int notice)
@@ -490,7 +628,7 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 
 	cw_nl_flush(w);
 	if ((notice & CW_NOTICE_FORK) &&
-	    !cw_nl_start(w, COWWATCH_CMD_FORK, &skb, &hdr)) {
+	    !cw_nl_start_notice(w, COWWATCH_CMD_FORK, &skb, &hdr)) {
 		if (nla_put_u32(skb, COWWATCH_A_TGID, e->tgid) ||
 		    nla_put_u32(skb, COWWATCH_A_PID, pid) ||
 		    nla_put_u32(skb, COWWATCH_A_PPID,
@@ -503,7 +641,7 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 			cw_nl_send(w, skb, hdr);
 	}
 	if ((notice & CW_NOTICE_EXEC) &&
-	    !cw_nl_start(w, COWWATCH_CMD_EXEC, &skb, &hdr)) {
+	    !cw_nl_start_notice(w, COWWATCH_CMD_EXEC, &skb, &hdr)) {
 		if (nla_put_u32(skb, COWWATCH_A_PID, pid) ||
 		    nla_put_string(skb, COWWATCH_A_COMM, e->comm) ||
 		    nla_put_u64_64bit(skb, COWWATCH_A_TIME, e->exec_ns,
@@ -514,13 +652,14 @@ void cw_nl_send_notice(struct cw_watcher *w, struct cw_entry *e,
 	}
 }
 
+/* Unloading, after the last drain: tells the reader nothing follows. */
 void cw_nl_send_gone(struct cw_watcher *w)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
 	cw_nl_flush(w);
-	if (cw_nl_start(w, COWWATCH_CMD_GONE, &skb, &hdr))
+	if (cw_nl_start_notice(w, COWWATCH_CMD_GONE, &skb, &hdr))
 		return;
 	if (nla_put_u64_64bit(skb, COWWATCH_A_LOST, atomic64_read(&w->lost),
 			      COWWATCH_A_PAD)) {

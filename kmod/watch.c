@@ -386,6 +386,8 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid,
 	w->privileged = capable(CAP_SYS_ADMIN);
 	atomic64_set(&w->lost, 0);
 	INIT_LIST_HEAD(&w->flush_node);
+	skb_queue_head_init(&w->backlog);
+	INIT_LIST_HEAD(&w->backlog_node);
 	list_add(&w->node, &cw_watchers);
 	return w;
 }
@@ -598,6 +600,8 @@ void cw_watcher_release_port(struct net *net, u32 portid)
 		return;
 	}
 	list_del(&w->node);
+	/* A new socket may get the port: its backlog is not for that one. */
+	WRITE_ONCE(w->released, true);
 	spin_lock(&cw_watch_lock);
 	hash_for_each_safe(cw_hash, bkt, tmp, e, hnode) {
 		if (cw_entry_drop_watcher(e, w)) {

@@ -62,6 +62,7 @@ struct proc {
 	uint64_t exit_counts[__COWWATCH_OUT_MAX];	/* kernel's, at exit */
 	bool exited;
 	bool live;		/* watched and not exited yet */
+	bool vanished;		/* gone (kill(2) said so) before its EXIT came */
 	uint64_t ev_copied_bytes;
 	struct region_stat *regions;
 	size_t nregions, cap_regions;

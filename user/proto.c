@@ -357,7 +357,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	g = mnl_nlmsg_get_payload(nlh);
 	note_seq(d->st, tb[COWWATCH_A_SEQ]);
-	if (tb[COWWATCH_A_LOST])
+	/* The module's count only grows; the largest seen is the latest. */
+	if (tb[COWWATCH_A_LOST] && mnl_attr_get_u64(tb[COWWATCH_A_LOST]) > d->st->lost_events)
 		d->st->lost_events = mnl_attr_get_u64(tb[COWWATCH_A_LOST]);
 	switch (g->cmd) {
 	case COWWATCH_CMD_EVENTS:

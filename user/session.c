@@ -24,8 +24,14 @@
 #include "spawn.h"
 #include "views.h"
 
-/* After the last watched process exited, events still on their way. */
+/*
+ * After the last watched process exited, how long the socket must stay
+ * quiet before we stop: events still on their way. Longer while a process
+ * that is gone has not had its EXIT: the module keeps an EXIT until our
+ * socket has room, and offers it again every 20 ms.
+ */
 #define GRACE_NS 300000000ULL
+#define EXIT_GRACE_NS 3000000000ULL
 
 struct session {
 	const struct options *opts;
@@ -34,6 +40,8 @@ struct session {
 	struct report rep;
 	struct views views;		/* --folded, --trace */
 	size_t live;			/* watched processes not exited yet */
+	size_t vanished;		/* of the others, gone without an EXIT yet */
+	uint64_t last_msg_ns;		/* when the socket last had something */
 	pid_t *unwatch;			/* forks to drop (--no-follow) */
 	size_t nunwatch, cap_unwatch;
 	int gone;			/* the module is unloading */
@@ -103,6 +111,10 @@ static void on_exit_msg(void *ctx, const struct cw_exit *ex)
 	if (p->live) {
 		p->live = false;
 		s->live--;
+	}
+	if (p->vanished) {
+		p->vanished = false;
+		s->vanished--;
 	}
 	views_moment(&s->views, p, NULL, "exit", ex->time_ns, NULL);
 	report_exit(&s->rep, p, ex);
@@ -429,9 +441,11 @@ static void drop_unwanted(struct session *s)
 }
 
 /*
- * A process whose EXIT notification was lost (the socket overflowed; the
- * sequence gap counts it) would keep the watch open for ever: each refresh
- * also asks the kernel whether the live ones still exist.
+ * A process whose EXIT notification is late (it waits in the module until
+ * our socket has room) or lost (the module's backlog for us overflowed)
+ * must not keep the watch open for ever: each refresh also asks the kernel
+ * whether the live ones still exist. One that is gone counts as vanished
+ * until its EXIT comes.
  */
 static void check_liveness(struct session *s)
 {
@@ -440,6 +454,8 @@ static void check_liveness(struct session *s)
 			if (p->live && kill(p->pid, 0) < 0 && errno == ESRCH) {
 				p->live = false;
 				s->live--;
+				p->vanished = true;
+				s->vanished++;
 			}
 		}
 	}
@@ -473,11 +489,14 @@ static void watch_loop(struct session *s, int sigfd)
 		if (s->stop_signal || s->gone || (deadline && now >= deadline))
 			break;
 		if (!s->live) {
+			uint64_t quiet_from, grace = s->vanished ? EXIT_GRACE_NS : GRACE_NS;
+
 			if (!done_at)
 				done_at = now;
-			if (now - done_at >= GRACE_NS)
+			quiet_from = done_at > s->last_msg_ns ? done_at : s->last_msg_ns;
+			if (now - quiet_from >= grace)
 				break;
-			wake = done_at + GRACE_NS;
+			wake = quiet_from + grace;
 		}
 		if (deadline && deadline < wake)
 			wake = deadline;
@@ -486,8 +505,14 @@ static void watch_loop(struct session *s, int sigfd)
 			break;
 		if (fds[1].revents)
 			handle_signals(s, sigfd);
-		if (fds[0].revents && drain(s) < 0)
-			break;
+		if (fds[0].revents) {
+			int n = drain(s);
+
+			if (n < 0)
+				break;
+			if (n > 0)
+				s->last_msg_ns = kernel_now_ns();
+		}
 		drop_unwanted(s);
 		now = kernel_now_ns();
 		if (now >= next_tick) {

@@ -70,11 +70,11 @@
  *                           EXEC and before its EXIT.
  *   COWWATCH_CMD_EXIT       COWWATCH_A_SEQ, COWWATCH_A_TGID, COWWATCH_A_PID,
  *                           COWWATCH_A_TIME, COWWATCH_A_COMM (the name of
- *                           the process's main thread) and
- *                           COWWATCH_A_COUNTERS: a nest whose attribute
- *                           type is outcome + 1 and whose value is the
- *                           exact u64 count of that outcome for the
- *                           process, even if events were lost.
+ *                           the process's main thread), COWWATCH_A_LOST
+ *                           (protocol 6) and COWWATCH_A_COUNTERS: a nest
+ *                           whose attribute type is outcome + 1 and whose
+ *                           value is the exact u64 count of that outcome
+ *                           for the process, even if events were lost.
  *   COWWATCH_CMD_GONE       COWWATCH_A_SEQ, COWWATCH_A_LOST: the module
  *                           is unloading; nothing follows.
  *   COWWATCH_CMD_FORK       COWWATCH_A_SEQ, COWWATCH_A_PID (the new
@@ -89,8 +89,12 @@
  * CLOCK_MONOTONIC of the initial time namespace): the moment of the fork,
  * exec, exit or fault.
  * COWWATCH_A_SEQ counts the notifications sent to one reader from 0, so a
- * gap shows a notification the reader's socket dropped. COWWATCH_A_LOST
- * counts events dropped for this reader so far (full buffers).
+ * gap shows a notification that was dropped. COWWATCH_A_LOST counts events
+ * dropped for this reader so far (full buffers). FORK, EXEC, EXIT and GONE
+ * are not dropped when the reader's socket is full (protocol 6): they wait
+ * in the module until it has room (a few thousand at most), and EVENTS and
+ * COUNTS made meanwhile are dropped instead of going ahead of them, so a
+ * reader receives everything in the order it was made.
  */
 #ifndef _UAPI_COWWATCH_H
 #define _UAPI_COWWATCH_H
@@ -106,7 +110,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	5
+#define COWWATCH_GENL_VERSION	6
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
