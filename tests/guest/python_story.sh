@@ -16,12 +16,18 @@
 # its Anonymous growth) within 1% + 32 pages (why: see check_python.py),
 # with khugepaged kept from collapsing shared or partly empty ranges
 # (khugepaged_exact: those copies are no fault's).
-# guest-timeout: 600
+# Then records-share plain once more with --stacks: check_gc_chain.py wants
+# the collector's copies (deduce_unreachable) folded with their callers,
+# from the interpreter loop through gc_collect_main, and every EXIT,
+# although the reader, unwinding each sample, falls behind its socket.
+# stack_slots=4096: the collector copies thousands of pages in a few
+# milliseconds, more than 64 samples per CPU hold until the drain.
+# guest-timeout: 900
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 story=$COWWATCH_SRC/examples/python_workers.py
 khugepaged_exact
 trap khugepaged_restore EXIT
-load_module
+load_module stack_slots=4096
 runs=()
 run() { # run DATA READ MODE ITEMS
 	local name=$1-$2-$3
@@ -37,4 +43,9 @@ done
 run strings all plain 100000
 python3 "$COWWATCH_SRC/tests/lib/check_python.py" "$RESULT_DIR" "${runs[@]}" ||
 	fail "cowwatch's figures differ from the program's own"
+"$COWWATCH_BIN" --stacks --json -o "$RESULT_DIR/stacks.json" --folded "$RESULT_DIR/stacks.folded" -- \
+	python3 "$story" plain 100000 --data records --read share ||
+	fail "--stacks: cowwatch -- python3 exited $?"
+python3 "$COWWATCH_SRC/tests/lib/check_gc_chain.py" "$RESULT_DIR/stacks.json" "$RESULT_DIR/stacks.folded" ||
+	fail "--stacks: the collector's chain is not shown"
 unload_module

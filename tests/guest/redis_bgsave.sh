@@ -6,8 +6,9 @@
 # copy-on-write size itself (INFO persistence: rdb_last_cow_size, the
 # child's smaps Private_Dirty at the end); redis_bgsave.py compares it with
 # what cowwatch attributed to the parent and the child during the save,
-# within the tolerance it states and explains.
-# guest-timeout: 240
+# within the tolerance it states and explains. Then a second BGSAVE under
+# --stacks: the parent's copies must come with the SET command's chain.
+# guest-timeout: 360
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 port=6399
 dir=$(mktemp -d /tmp/redis.XXXXXX)
@@ -36,5 +37,19 @@ cli shutdown nosave >/dev/null 2>&1 || true
 wait "$redis" || true
 python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" check "$RESULT_DIR/bgsave.json" "$RESULT_DIR/out.json" ||
 	fail "cowwatch and Redis disagree"
+# A second BGSAVE with --stacks: the parent's copies come with the command
+# that made them (redis_bgsave.py stacks says what is required).
+"$COWWATCH_BIN" --stacks --json -o "$RESULT_DIR/stacks.json" --folded "$RESULT_DIR/stacks.folded" \
+	"$redis" 2>"$RESULT_DIR/stacks.err" &
+reader=$!
+sleep 2
+python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" run "$port" \
+	redis-benchmark -p "$port" -t set -r 400000 -d 100 -n 100000000 -P 16 -c 2 -q \
+	>"$RESULT_DIR/bgsave-stacks.json" || fail "BGSAVE run with --stacks failed"
+kill -INT "$reader"
+wait "$reader" || fail "cowwatch --stacks exited $?"
+cat "$RESULT_DIR/stacks.err"
+python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" stacks "$RESULT_DIR/stacks.json" "$RESULT_DIR/stacks.folded" ||
+	fail "--stacks: the parent's copies lack the command's chain"
 unload_module
 rm -rf "$dir"

@@ -3,8 +3,9 @@
 # variant that hits WARN_ON(1) at load fails its test (panic_on_warn ends the
 # boot) while the next test still runs and passes, and the same test with the
 # normal module passes. Once: a failed assertion, a test past its time limit
-# and a hung guest are each reported FAIL, and a test outlives an orphaned
-# process group's SIGHUP.
+# and a hung guest are each reported FAIL, a guest stalled before its init
+# is booted again and then failed, and a test outlives an orphaned process
+# group's SIGHUP.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 . "$SRC/tests/lib/kernels.sh"
@@ -57,4 +58,12 @@ took=$(($(date +%s) - start))
 check "hung guest is FAIL" "^FAIL \[$s\] tests/harness/hangs.sh \(guest hung" "$out"
 check "hung guest is stopped by the hard limit (took ${took}s, limit 40s + build)" '^' \
 	"$( [ "$took" -lt 100 ] && echo yes)"
+# A boot that never reaches init (here: a stall limit of 1 s, too short for
+# any boot) is killed, booted again twice, then every test is FAIL; no
+# qemu is left running.
+out=$(COWWATCH_BOOT_STALL_S=1 tests/guest.sh --kernel "$s" --no-build tests/harness/passes.sh 2>&1)
+check "a stalled boot is booted again, twice" '^2$' "$(grep -c 'did not reach its init in 1s .*: booting again$' <<<"$out")"
+check "three stalled boots fail the run" "^FAIL \[$s\] tests/harness/passes.sh \(the guest stalled while booting 3 times" "$out"
+check "no qemu is left after a stalled boot" '^' \
+	"$(pgrep -f "qemu-system-x86_64 .*build/runs/$s\." >/dev/null || echo yes)"
 exit $bad

@@ -3,6 +3,7 @@
 
 usage: redis_bgsave.py run PORT WRITER_CMD...   > bgsave.json
        redis_bgsave.py check bgsave.json COWWATCH_JSON
+       redis_bgsave.py stacks COWWATCH_JSON FOLDED
 
 run: starts WRITER_CMD (a client that keeps writing), lets it write for a
 moment, sends BGSAVE, polls INFO persistence until the save is over, stops
@@ -13,6 +14,9 @@ that saw it finished.
 check: compares rdb_last_cow_size with what cowwatch attributed to the
 Redis parent and its BGSAVE child within that window. See check() for the
 tolerance and why the two differ.
+
+stacks: a second BGSAVE under cowwatch --stacks --json --folded: the
+parent's copies come with the command that wrote them (see stacks()).
 """
 import json
 import socket
@@ -110,10 +114,54 @@ def check(bgsave_path, cowwatch_path):
     return 1 if failed() else 0
 
 
+def stacks(cowwatch_path, folded_path):
+    """The parent writes only to serve the client's SETs (its event loop,
+    aeMain, reads a request and runs it: processCommand, call, setCommand),
+    so at least half of the pages it copies must be folded in chains through
+    all three, with their callers down to main. The rest: pages copied with
+    no sample (the module's sample ring was full) and the parent's other
+    work (client buffers, the server cron). The parent is the process
+    cowwatch was attached to, the one with no watched parent."""
+    procs = []
+    for line in open(cowwatch_path):
+        r = json.loads(line)
+        if r["type"] == "summary":
+            procs = r["processes"]
+    pids = {p["pid"] for p in procs}
+    parents = [p for p in procs if p["ppid"] not in pids]
+    ok(len(parents) == 1, "one Redis parent in the summary (got %d)" % len(parents))
+    if len(parents) != 1:
+        return 1
+    parent = parents[0]
+    total = chained = 0
+    want = ["main", "aeMain", "processCommand", "call", "setCommand"]
+    for line in open(folded_path):
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        frames = stack.split(";")
+        if frames[0] != parent["comm"]:
+            continue
+        total += int(count)
+        at = 0
+        for f in frames[2:]:
+            if at < len(want) and f.split(".", 1)[0] == want[at]:
+                at += 1
+        if at == len(want):
+            chained += int(count)
+    copied = parent["copied_bytes"] // 4096
+    print("parent %s (pid %d): %d pages copied, %d folded, %d through %s"
+          % (parent["comm"], parent["pid"], copied, total, chained, ";".join(want)))
+    ok(copied >= 200, "the parent copied pages while the child saved (%d)" % copied)
+    ok(chained >= copied / 2, "at least half of the parent's copies in chains from main through "
+       "the SET command (%d of %d)" % (chained, copied))
+    return 1 if failed() else 0
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3:])
     elif len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "stacks":
+        sys.exit(stacks(sys.argv[2], sys.argv[3]))
     else:
         sys.exit(__doc__.split("\n\n")[1])
