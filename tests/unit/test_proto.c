@@ -428,6 +428,22 @@ static void test_exit_gone_and_batches(void)
 	       "exit: time and the main thread's name (%s)", s.ex[0].comm);
 	report(s.gone == 1 && st.gone, "goodbye seen");
 
+	/* Protocol 6: an EXIT carries the module's lost count, which only grows. */
+	st = (struct cw_stream){ .family = FAMILY };
+	a = put_msg(buf, COWWATCH_CMD_EXIT, 0);
+	mnl_attr_put_u32(a, COWWATCH_A_PID, 1234);
+	mnl_attr_put_u32(a, COWWATCH_A_TGID, 1234);
+	mnl_attr_put_u64(a, COWWATCH_A_LOST, 9);
+	nest = mnl_attr_nest_start(a, COWWATCH_A_COUNTERS);
+	mnl_attr_put_u64(a, COWWATCH_OUT_COPY + 1, 12);
+	mnl_attr_nest_end(a, nest);
+	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && s.nex == 1 && st.lost_events == 9,
+	       "exit: the lost count it carries (%llu)", (unsigned long long)st.lost_events);
+	a = put_msg(buf, COWWATCH_CMD_GONE, 1);
+	mnl_attr_put_u64(a, COWWATCH_A_LOST, 4);
+	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && st.lost_events == 9,
+	       "a smaller lost count does not lower it (%llu)", (unsigned long long)st.lost_events);
+
 	a = put_msg(buf, COWWATCH_CMD_FORK, 3);
 	mnl_attr_put_u32(a, COWWATCH_A_PID, 501);
 	mnl_attr_put_u32(a, COWWATCH_A_PPID, 500);
