@@ -402,6 +402,7 @@ static void test_exit_gone_and_batches(void)
 	struct nlmsghdr *a, *b, *c;
 	struct nlattr *nest;
 	struct seen s;
+	int rc;
 
 	a = put_msg(buf, COWWATCH_CMD_EXIT, 0);
 	mnl_attr_put_u32(a, COWWATCH_A_PID, 1234);
@@ -437,11 +438,13 @@ static void test_exit_gone_and_batches(void)
 	nest = mnl_attr_nest_start(a, COWWATCH_A_COUNTERS);
 	mnl_attr_put_u64(a, COWWATCH_OUT_COPY + 1, 12);
 	mnl_attr_nest_end(a, nest);
-	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && s.nex == 1 && st.lost_events == 9,
+	rc = decode(&st, &s, buf, a->nlmsg_len);
+	report(rc == 0 && s.nex == 1 && st.lost_events == 9,
 	       "exit: the lost count it carries (%llu)", (unsigned long long)st.lost_events);
 	a = put_msg(buf, COWWATCH_CMD_GONE, 1);
 	mnl_attr_put_u64(a, COWWATCH_A_LOST, 4);
-	report(decode(&st, &s, buf, a->nlmsg_len) == 0 && st.lost_events == 9,
+	rc = decode(&st, &s, buf, a->nlmsg_len);
+	report(rc == 0 && st.lost_events == 9,
 	       "a smaller lost count does not lower it (%llu)", (unsigned long long)st.lost_events);
 
 	a = put_msg(buf, COWWATCH_CMD_FORK, 3);
