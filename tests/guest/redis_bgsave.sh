@@ -33,8 +33,6 @@ python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" run "$port" \
 cat "$RESULT_DIR/bgsave.json"
 kill -INT "$reader"
 wait "$reader" || fail "cowwatch exited $?"
-cli shutdown nosave >/dev/null 2>&1 || true
-wait "$redis" || true
 python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" check "$RESULT_DIR/bgsave.json" "$RESULT_DIR/out.json" ||
 	fail "cowwatch and Redis disagree"
 # A second BGSAVE with --stacks: the parent's copies come with the command
@@ -49,6 +47,8 @@ python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" run "$port" \
 kill -INT "$reader"
 wait "$reader" || fail "cowwatch --stacks exited $?"
 cat "$RESULT_DIR/stacks.err"
+cli shutdown nosave >/dev/null 2>&1 || true
+wait "$redis" || true
 python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" stacks "$RESULT_DIR/stacks.json" "$RESULT_DIR/stacks.folded" ||
 	fail "--stacks: the parent's copies lack the command's chain"
 unload_module
