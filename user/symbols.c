@@ -20,6 +20,18 @@ struct site {
 	bool used;
 };
 
+/*
+ * A symbol that can name an address: what libdwfl's address search looks
+ * at, taken from its symbol table once per DSO (see syms_load()).
+ */
+struct dso_sym {
+	uint64_t value;		/* libdwfl's address of the symbol */
+	uint64_t size;
+	const char *name;	/* points into the DSO's symbol table */
+	uint32_t shndx;
+	unsigned char info;	/* st_info: binding and type */
+};
+
 struct dso {
 	struct dso *next;	/* hash chain */
 	char *path;
@@ -29,6 +41,10 @@ struct dso {
 	Dwfl_Module *mod;
 	struct site *sites;	/* open addressing, power-of-two size */
 	size_t site_cap, site_count;
+	struct dso_sym *syms;	/* in symbol table order: locals, then globals */
+	size_t nsyms, first_global;	/* syms[first_global..] are the globals */
+	bool locals_pass;	/* the table has locals apart from the globals */
+	bool syms_loaded;
 };
 
 struct symbolizer {
@@ -67,6 +83,7 @@ static void dso_free(struct dso *d)
 {
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
+	free(d->syms);
 	free(d->sites);
 	free(d->path);
 	free(d);
@@ -156,6 +173,142 @@ static int file_offset_to_vaddr(struct dso *d, uint64_t off, uint64_t *vaddr)
 	return -ENOENT;
 }
 
+/*
+ * Naming an address, as dwfl_module_addrinfo() does (elfutils'
+ * __libdwfl_addrsym(), with the same rules in the same order), but from a
+ * table of the symbols that can matter, read once per DSO: libdwfl walks
+ * its whole symbol table and resolves each symbol's section on every call,
+ * some 300 instructions a symbol (860,000 a lookup in libc; 94% of the
+ * reader's instructions on a short storm, each code site costing one
+ * lookup), where this loop takes a few. tests/unit/test_maps_symbols.c
+ * checks that both give the same answer at every symbol of libc and of
+ * the test itself.
+ */
+static void syms_load(struct dso *d)
+{
+	int n = dwfl_module_getsymtab(d->mod);
+	int first_global = dwfl_module_getsymtab_first_global(d->mod);
+
+	d->syms_loaded = true;
+	if (n <= 1 || first_global < 0)
+		return;
+	d->syms = calloc((size_t)n, sizeof(*d->syms));
+	if (!d->syms)
+		return;
+	/* The global symbols are searched first; without locals, all at once. */
+	d->locals_pass = first_global > 1;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr value;
+		GElf_Word shndx;
+		const char *name;
+		int type;
+
+		if (i == first_global)
+			d->first_global = d->nsyms;
+		name = dwfl_module_getsym_info(d->mod, i, &sym, &value, &shndx, NULL, NULL);
+		type = GELF_ST_TYPE(sym.st_info);
+		if (!name || !name[0] || sym.st_shndx == SHN_UNDEF || type == STT_SECTION ||
+		    type == STT_FILE || type == STT_TLS)
+			continue;
+		d->syms[d->nsyms++] = (struct dso_sym){
+			.value = value, .size = sym.st_size, .name = name, .shndx = shndx,
+			.info = sym.st_info,
+		};
+	}
+	if (first_global <= 1)
+		d->first_global = 0;
+}
+
+/* GELF_ST_BIND as higher-is-better. */
+static int binding_value(unsigned char info)
+{
+	switch (GELF_ST_BIND(info)) {
+	case STB_GLOBAL:
+		return 3;
+	case STB_WEAK:
+		return 2;
+	case STB_LOCAL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The index of the section of the module that @addr lies in. */
+static GElf_Word section_of(struct dso *d, GElf_Addr addr)
+{
+	Dwarf_Addr bias;
+	Elf_Scn *scn = dwfl_module_address_section(d->mod, &addr, &bias);
+
+	return scn ? (GElf_Word)elf_ndxscn(scn) : SHN_UNDEF;
+}
+
+struct addrsym {
+	uint64_t addr;
+	const struct dso_sym *closest, *sizeless;
+	uint64_t min_label;	/* the lowest address a sizeless symbol may have */
+	GElf_Word addr_shndx;	/* SHN_UNDEF until needed */
+};
+
+/* Whether sizeless @sym may name st->addr: in the same section. */
+static bool same_section(struct dso *d, struct addrsym *st, const struct dso_sym *sym)
+{
+	if (sym->shndx >= SHN_LORESERVE)	/* absolute and the like: only exactly */
+		return sym->value == st->addr;
+	if (st->addr_shndx == SHN_UNDEF)
+		st->addr_shndx = section_of(d, st->addr);
+	return st->addr_shndx == section_of(d, sym->value);
+}
+
+/* One symbol whose address is at most st->addr. */
+static void addrsym_try(struct dso *d, struct addrsym *st, const struct dso_sym *sym)
+{
+	const struct dso_sym *c = st->closest;
+
+	/* Its existence excludes any sizeless symbol below its end. */
+	if (sym->value + sym->size > st->min_label)
+		st->min_label = sym->value + sym->size;
+	if (sym->size && st->addr - sym->value >= sym->size)
+		return;
+	if (!c || c->value < sym->value || binding_value(c->info) < binding_value(sym->info)) {
+		if (sym->size)
+			st->closest = sym;
+		else if (!c && sym->value >= st->min_label && same_section(d, st, sym))
+			st->sizeless = sym;	/* an assembly label, as a last resort */
+	} else if (sym->size && c->value == sym->value &&
+		   ((c->size > sym->size && binding_value(c->info) <= binding_value(sym->info)) ||
+		    (c->size >= sym->size && binding_value(c->info) < binding_value(sym->info)))) {
+		st->closest = sym;	/* same start: the smaller, or the more global */
+	}
+}
+
+static void addrsym_pass(struct dso *d, struct addrsym *st, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (d->syms[i].value <= st->addr)
+			addrsym_try(d, st, &d->syms[i]);
+}
+
+/* The symbol that names @addr, or NULL; *@off: @addr's offset from it. */
+static const char *addrsym(struct dso *d, uint64_t addr, uint64_t *off)
+{
+	struct addrsym st = { .addr = addr, .addr_shndx = SHN_UNDEF };
+
+	if (!d->syms_loaded)
+		syms_load(d);
+	addrsym_pass(d, &st, d->first_global, d->nsyms);
+	/* No global names it: the locals, unless a global label is exactly there. */
+	if (!st.closest && d->locals_pass && (!st.sizeless || st.sizeless->value != addr))
+		addrsym_pass(d, &st, 0, d->first_global);
+	if (!st.closest && st.sizeless && st.sizeless->value >= st.min_label)
+		st.closest = st.sizeless;
+	if (!st.closest)
+		return NULL;
+	*off = addr - st.closest->value;
+	return st.closest->name;
+}
+
 static int sites_grow(struct dso *d)
 {
 	size_t ncap = d->site_cap ? d->site_cap * 2 : 64;
@@ -182,8 +335,7 @@ static int sites_grow(struct dso *d)
 /* The cached site for @vaddr, resolving and caching it when new. */
 static const struct site *site_get(struct dso *d, uint64_t vaddr)
 {
-	GElf_Sym sym;
-	GElf_Off off;
+	uint64_t off = 0;
 	const char *name;
 	struct site *slot;
 	size_t i;
@@ -196,7 +348,7 @@ static const struct site *site_get(struct dso *d, uint64_t vaddr)
 			return &d->sites[i];
 	}
 	slot = &d->sites[i];
-	name = dwfl_module_addrinfo(d->mod, vaddr, &off, &sym, NULL, NULL, NULL);
+	name = addrsym(d, vaddr, &off);
 	slot->used = true;
 	slot->vaddr = vaddr;
 	slot->symbol = name;

@@ -2,10 +2,13 @@
 /*
  * Unit tests of user/maps.c and user/symbols.c, on the host. Ground truth
  * for symbols comes from elsewhere: the compiler (a function's own address)
- * and the dynamic linker (dladdr on a libc function).
+ * and the dynamic linker (dladdr on a libc function); and symbols.c's own
+ * address search must answer as libdwfl's dwfl_module_addrinfo() does.
  */
 #include <dlfcn.h>
+#include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <gelf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,10 +159,148 @@ static void test_symbols(void)
 	symbolizer_free(s);
 }
 
-int main(void)
+/* The file offset that ELF address @vaddr of @elf is at, if one PT_LOAD has it. */
+static int vaddr_to_offset(Elf *elf, uint64_t vaddr, uint64_t *off)
 {
+	size_t n, hits = 0;
+
+	if (elf_getphdrnum(elf, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+		if (ph && ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+		    vaddr < ph->p_vaddr + ph->p_filesz) {
+			*off = vaddr - ph->p_vaddr + ph->p_offset;
+			hits++;
+		}
+	}
+	for (size_t i = 0; hits == 1 && i < n; i++) {	/* and no other has that offset */
+		GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+
+		if (ph && ph->p_type == PT_LOAD && *off >= ph->p_offset &&
+		    *off < ph->p_offset + ph->p_filesz && !(vaddr >= ph->p_vaddr &&
+		    vaddr < ph->p_vaddr + ph->p_filesz))
+			hits++;
+	}
+	return hits == 1 ? 0 : -1;
+}
+
+/* Where file offset @off of @path is mapped in @m, or 0. */
+static uint64_t mapped_at(const struct maps *m, const char *path, uint64_t off,
+			  const struct map_entry **ep)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		const struct map_entry *e = &m->entries[i];
+
+		if (e->path && !strcmp(e->path, path) && off >= e->offset &&
+		    off < e->offset + (e->end - e->start)) {
+			*ep = e;
+			return e->start + off - e->offset;
+		}
+	}
+	return 0;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+/*
+ * At every @stride-th symbol of @path (its start, middle, last byte and
+ * end) that is mapped in this process, symbolizer_lookup() must name what
+ * libdwfl's dwfl_module_addrinfo() names, at the same offset. A stride:
+ * under valgrind each libdwfl lookup in libc takes some 20 ms.
+ */
+static void compare_with_libdwfl(const struct maps *m, const char *path, int stride, size_t want)
+{
+	struct symbolizer *s = symbolizer_new();
+	Dwfl *dwfl = dwfl_begin(&callbacks);
+	Dwfl_Module *mod;
+	size_t compared = 0, differ = 0;
+	GElf_Addr bias;
+	Elf *elf;
+	int n;
+
+	dwfl_report_begin(dwfl);
+	mod = dwfl_report_elf(dwfl, path, path, -1, 0, false);
+	dwfl_report_end(dwfl, NULL, NULL);
+	elf = mod ? dwfl_module_getelf(mod, &bias) : NULL;
+	n = mod ? dwfl_module_getsymtab(mod) : -1;
+	CHECK(s && elf && n > 1, "%s: %d symbols", path, n);
+	for (int i = 1; elf && i < n; i += stride) {
+		GElf_Sym sym;
+		GElf_Addr value;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &value, NULL, NULL, NULL);
+		uint64_t probes[] = { value, value + sym.st_size / 2, value + sym.st_size - 1,
+				      value + sym.st_size };
+
+		if (!name || sym.st_shndx == SHN_UNDEF)
+			continue;
+		for (size_t k = 0; k < 4; k++) {
+			const struct map_entry *e = NULL;
+			uint64_t off = 0, ip, want_off = 0;
+			const char *want_name;
+			struct sym_result r;
+			GElf_Sym ws;
+			int rc;
+
+			if (vaddr_to_offset(elf, probes[k], &off) || !(ip = mapped_at(m, path, off, &e)))
+				continue;
+			want_name = dwfl_module_addrinfo(mod, probes[k], &want_off, &ws, NULL, NULL, NULL);
+			rc = symbolizer_lookup(s, e, ip, &r);
+			compared++;
+			if (want_name ? rc != 0 || strcmp(r.symbol, want_name) || r.offset != want_off :
+					rc != 1 || r.offset != probes[k]) {
+				if (differ++ < 5)
+					printf("# %s at 0x%llx: libdwfl %s+%llu, cowwatch %s+%llu\n", path,
+					       (unsigned long long)probes[k], want_name ? want_name : "-",
+					       (unsigned long long)want_off, r.symbol ? r.symbol : "-",
+					       (unsigned long long)r.offset);
+			}
+		}
+	}
+	CHECK(compared >= want && !differ, "%s: %zu addresses named as libdwfl names them (%zu differ)",
+	      path, compared, differ);
+	dwfl_end(dwfl);
+	symbolizer_free(s);
+}
+
+static void test_symbols_as_libdwfl(int libc_stride)
+{
+	uint64_t libc_fn = (uint64_t)(uintptr_t)&getpid;
+	const struct map_entry *e;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct maps m;
+
+	exe[n > 0 ? n : 0] = 0;
+	CHECK(maps_read_pid(getpid(), &m) == 0 && m.count > 0, "own maps read");
+	e = maps_find(&m, libc_fn);
+	CHECK(e && e->path, "libc mapped");
+	if (e && e->path)
+		compare_with_libdwfl(&m, e->path, libc_stride, 3200 / libc_stride);
+	compare_with_libdwfl(&m, exe, 1, 500);
+	maps_free(&m);
+}
+
+/*
+ * --all: only the comparison with libdwfl, at every symbol of libc (tens of
+ * thousands of libdwfl lookups: maps_symbols.sh runs it without valgrind).
+ */
+int main(int argc, char **argv)
+{
+	elf_version(EV_CURRENT);
+	if (argc > 1 && !strcmp(argv[1], "--all")) {
+		test_symbols_as_libdwfl(1);
+		printf("%d failed\n", failures);
+		return failures ? 1 : 0;
+	}
 	test_maps_parse();
 	test_symbols();
+	test_symbols_as_libdwfl(37);
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
 }
