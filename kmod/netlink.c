@@ -252,15 +252,20 @@ bool cw_nl_backlogged(void)
 void cw_nl_backlogs_finish(void)
 {
 	struct cw_watcher *w, *tmp;
+	unsigned int dropped = 0;
 	int tries;
 
 	for (tries = 0; tries < 50 && cw_nl_backlogs_retry(); tries++)
 		msleep(20);
 	list_for_each_entry_safe(w, tmp, &cw_backlogged, backlog_node) {
+		dropped += skb_queue_len(&w->backlog);
 		__skb_queue_purge(&w->backlog);
 		list_del_init(&w->backlog_node);
 		cw_watcher_put(w);
 	}
+	if (dropped)
+		pr_notice("notifications for readers not reading at unload, dropped: %u\n",
+			  dropped);
 }
 
 /* Drain work only: sends @w's pending events message, if any. */

@@ -209,6 +209,19 @@ fail_keep_version:
 	return err;
 }
 
+int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)
+{
+	struct family_info fam = { 0 };
+	struct nlmsghdr *nlh = put_request(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	int err;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COWWATCH_GENL_NAME);
+	err = request(nl, nlh, family_cb, &fam, h, ctx);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : fam.id == nl->stream.family;
+}
+
 void cw_nl_close(struct cw_nl *nl)
 {
 	if (nl->sock)

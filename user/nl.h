@@ -49,6 +49,12 @@ int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_han
 		void *ctx);
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
 int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx);
+/*
+ * Whether the family we opened is still there: 1 if so, 0 if it is gone
+ * (or registered anew: the module was loaded again), or -errno when no
+ * answer came in time (a reader far behind reads its backlog first).
+ */
+int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx);
 
 /*
  * Decodes every notification waiting on the socket, without blocking.

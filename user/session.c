@@ -517,6 +517,9 @@ static void watch_loop(struct session *s, int sigfd)
 		now = kernel_now_ns();
 		if (now >= next_tick) {
 			check_liveness(s);
+			/* A GONE can miss a reader stopped through the unload: ask. */
+			if (!s->gone && cw_nl_family_present(&s->nl, &handlers, s) == 0)
+				s->gone = 1;
 			totals(s, started, &t);
 			report_live(&s->rep, &s->procs, &t, (double)(now - last_tick) / 1e9);
 			report_flush(&s->rep);

@@ -13,6 +13,12 @@
 # - events received + lost_events = the sum of all EXIT counters (nothing
 #   counted twice or not at all), with lost_events > 0 (it did overflow);
 # - cowwatch ends by itself and says that events were lost.
+# Then the same with a parent that lives on (a shell that sleeps after the
+# tree) and the module unloaded while cowwatch is stopped: the module gives
+# the backlog a second, drops it and says so in the kernel log, and
+# cowwatch, let go, learns from the family's absence that the module went
+# (its GONE was dropped too) and ends, saying so, instead of watching the
+# sleeping shell for ever.
 # guest-timeout: 300
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 tree=$COWWATCH_SRC/tests/workloads/cowtree
@@ -80,5 +86,33 @@ assert lost > 0, "nothing lost: the socket did not overflow, the test tests noth
 assert events + lost == counted, f"events {events} + lost {lost} != EXIT counters {counted}"
 print("ok: 9 exit records, exited, events + lost = EXIT counters")
 EOF
-rm -rf "$work"
+
+# Part 2: unloaded while the reader is stopped and its socket full.
+"${as_nobody[@]}" bash -c '"$0" --hold 1500 1500 1500 1500 1500 1500 1500 1500 <"$1" >"$2"; exec sleep 600' \
+	"$tree" "$hold" "$work/tree2.txt" &
+shell=$!
+exec 7>"$hold"
+wait_for "$work/tree2.txt" '^held' 600
+"${as_nobody[@]}" "$COWWATCH_BIN" --json --events -o "$work/out2.json" "$shell" 2>"$RESULT_DIR/err2" &
+cw=$!
+wait_watched 10 600
+kill -STOP "$cw"
+release_tree
+wait_for "$work/tree2.txt" '^worker=.* pages=1500' 600
+for _ in $(seq 600); do [ "$(grep -c "^worker=" "$work/tree2.txt")" = 8 ] && break; sleep 0.1; done
+wait_watched 1 600	# the shell alone is left
 unload_module
+dmesg | grep -q 'notifications for readers not reading at unload, dropped: [1-9]' ||
+	fail "no kernel log line for the dropped backlog: $(dmesg | tail -n 5)"
+kill -CONT "$cw"
+rc=0
+for _ in $(seq 300); do kill -0 "$cw" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$cw" 2>/dev/null && { kill "$shell"; fail "cowwatch still watching 30 s after the module went"; }
+wait "$cw" || rc=$?
+kill "$shell"
+cat "$RESULT_DIR/err2"
+[ "$rc" != 0 ] || fail "cowwatch exited 0 although the module went away"
+grep -q 'the cowwatch module was unloaded while watching' "$RESULT_DIR/err2" ||
+	fail "cowwatch did not say the module went"
+echo "ok: cowwatch, stopped through the unload, ended by itself (status $rc)"
+rm -rf "$work"
