@@ -33,9 +33,8 @@ struct report {
 	bool tty;		/* the live view redraws a screen */
 	int top;		/* rows in tables */
 	uint64_t start_ns;	/* when watching began (CLOCK_MONOTONIC) */
-	FILE *rec;		/* the record being written (a memory stream) */
-	char *rec_buf;
-	size_t rec_len;
+	FILE *rec;		/* the record being written: a buffered stream into record */
+	struct report_batch *record;	/* what of it was written so far */
 	struct report_batch *batch;	/* whole records not written yet */
 };
 

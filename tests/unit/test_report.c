@@ -6,6 +6,7 @@
  * own, so the test sees the writes' boundaries. And the records that mark
  * a moment (fork, exec, exit, summary) carry its time.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,25 @@ static void test_whole_records(bool json)
 	}
 	report(!bad && records == 300, "%s: 300 event records, each write whole (%d cut, %d records)",
 	       json ? "json" : "text", bad, records);
+	if (json) {
+		/* Every field, in the order and form of the manual's format. */
+		report(!strcmp(last, "{\"type\":\"event\",\"time_ns\":5,\"pid\":4242,\"tid\":4243,"
+			       "\"ppid\":1,\"comm\":\"worker\",\"kind\":\"copy\",\"addr\":139637976731648,"
+			       "\"page_size\":4096,\"vm_start\":0,\"vm_end\":0,\"region\":"
+			       "\"/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0\",\"ip\":0,"
+			       "\"symbol\":\"deduce_unreachable\",\"offset\":64,\"dso\":\"/usr/bin/python3.11\"}"),
+		       "json: the event record, field by field (%s)", last);
+		p.ppid = -1;
+		ev.time_ns = UINT64_MAX;
+		a.site.symbol = NULL;
+		report_event(&r, &p, &ev, &a);
+		report_flush(&r);
+		read_packets(sv[1], &records, last, sizeof(last));
+		report(strstr(last, "\"time_ns\":18446744073709551615,") && strstr(last, "\"ppid\":-1,") &&
+		       strstr(last, "\"symbol\":null,"), "json: the largest time, a negative ppid, no symbol (%s)",
+		       last);
+		p.ppid = 1;
+	}
 	if (json) {
 		report_moment(&r, &p, "fork", fork_n.time_ns);
 		report_flush(&r);
