@@ -146,7 +146,10 @@ static void emit(const struct report *r)
 	rec->len = 0;
 }
 
-/* @v in decimal, without printf's machinery: an --events reader writes many. */
+/*
+ * @v in decimal, without printf's machinery: an --events reader writes
+ * many. The stream is unlocked, as in json_string(): one thread writes it.
+ */
 static void put_u64(FILE *out, uint64_t v)
 {
 	char digits[20];
@@ -156,13 +159,13 @@ static void put_u64(FILE *out, uint64_t v)
 		digits[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fwrite(digits + i, 1, sizeof(digits) - i, out);
+	fwrite_unlocked(digits + i, 1, sizeof(digits) - i, out);
 }
 
 static void put_i64(FILE *out, int64_t v)
 {
 	if (v < 0) {
-		fputc('-', out);
+		fputc_unlocked('-', out);
 		put_u64(out, -(uint64_t)v);
 	} else {
 		put_u64(out, (uint64_t)v);
@@ -172,7 +175,7 @@ static void put_i64(FILE *out, int64_t v)
 /* @key (with its punctuation: ",\"pid\":") and @v. */
 static void put_key_u64(FILE *out, const char *key, uint64_t v)
 {
-	fputs(key, out);
+	fputs_unlocked(key, out);
 	put_u64(out, v);
 }
 
@@ -188,19 +191,19 @@ static void json_counts(FILE *out, const uint64_t *counts)
 /* ,"stack":[{"symbol":S,"offset":N,"dso":D},...]: a call chain, innermost first. */
 static void json_frames(FILE *out, const struct site_stat *frames, int n)
 {
-	fputs(",\"stack\":[", out);
+	fputs_unlocked(",\"stack\":[", out);
 	for (int i = 0; i < n; i++) {
-		fputs(i ? ",{\"symbol\":" : "{\"symbol\":", out);
+		fputs_unlocked(i ? ",{\"symbol\":" : "{\"symbol\":", out);
 		if (frames[i].symbol)
 			json_string(out, frames[i].symbol);
 		else
-			fputs("null", out);
+			fputs_unlocked("null", out);
 		put_key_u64(out, ",\"offset\":", frames[i].offset);
-		fputs(",\"dso\":", out);
+		fputs_unlocked(",\"dso\":", out);
 		json_string(out, frames[i].dso);
-		fputc('}', out);
+		fputc_unlocked('}', out);
 	}
-	fputc(']', out);
+	fputc_unlocked(']', out);
 }
 
 /* "symbol+0xoff" or, without a symbol, "0xoff" (an address in the DSO). */
@@ -232,33 +235,33 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 	}
 	/* The same line as fprintf() would write, with a fraction of its work. */
 	put_key_u64(out, "{\"type\":\"event\",\"time_ns\":", ev->time_ns);
-	fputs(",\"pid\":", out);
+	fputs_unlocked(",\"pid\":", out);
 	put_i64(out, ev->pid);
 	put_key_u64(out, ",\"tid\":", ev->tid);
-	fputs(",\"ppid\":", out);
+	fputs_unlocked(",\"ppid\":", out);
 	put_i64(out, p->ppid);
-	fputs(",\"comm\":", out);
+	fputs_unlocked(",\"comm\":", out);
 	json_string(out, p->comm);
-	fputs(",\"kind\":\"", out);
-	fputs(kind, out);
+	fputs_unlocked(",\"kind\":\"", out);
+	fputs_unlocked(kind, out);
 	put_key_u64(out, "\",\"addr\":", ev->addr);
 	put_key_u64(out, ",\"page_size\":", ev->page_size);
 	put_key_u64(out, ",\"vm_start\":", ev->vm_start);
 	put_key_u64(out, ",\"vm_end\":", ev->vm_end);
-	fputs(",\"region\":", out);
+	fputs_unlocked(",\"region\":", out);
 	json_string(out, a->region);
 	put_key_u64(out, ",\"ip\":", ev->ip);
-	fputs(",\"symbol\":", out);
+	fputs_unlocked(",\"symbol\":", out);
 	if (a->site.symbol)
 		json_string(out, a->site.symbol);
 	else
-		fputs("null", out);
+		fputs_unlocked("null", out);
 	put_key_u64(out, ",\"offset\":", a->site.offset);
-	fputs(",\"dso\":", out);
+	fputs_unlocked(",\"dso\":", out);
 	json_string(out, a->site.dso);
 	if (a->nframes)
 		json_frames(out, a->frames, a->nframes);
-	fputs("}\n", out);
+	fputs_unlocked("}\n", out);
 	emit(r);
 }
 
