@@ -150,15 +150,30 @@ static void emit(const struct report *r)
  * @v in decimal, without printf's machinery: an --events reader writes
  * many. The stream is unlocked, as in json_string(): one thread writes it.
  */
+static const char digit_pairs[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static void put_u64(FILE *out, uint64_t v)
 {
 	char digits[20];
 	size_t i = sizeof(digits);
 
-	do {
-		digits[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	/* Two digits a division: addresses have fifteen. */
+	while (v >= 100) {
+		i -= 2;
+		memcpy(digits + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(digits + i, digit_pairs + 2 * v, 2);
+	} else {
+		digits[--i] = (char)('0' + v);
+	}
 	fwrite_unlocked(digits + i, 1, sizeof(digits) - i, out);
 }
 
