@@ -173,10 +173,7 @@ int cw_nl_open(struct cw_nl *nl)
 		goto fail;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
-	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
+	cw_nl_set_rcvbuf(nl, rcvbuf);
 	/* Blocking reads (while waiting for an answer) wake up to check the deadline. */
 	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
@@ -207,6 +204,15 @@ fail_keep_version:
 	free(nl->ahead);
 	nl->ahead = NULL;
 	return err;
+}
+
+int cw_nl_set_rcvbuf(struct cw_nl *nl, int bytes)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) ? -errno : 0;
 }
 
 int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)

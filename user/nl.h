@@ -55,6 +55,11 @@ int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers 
  * answer came in time (a reader far behind reads its backlog first).
  */
 int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx);
+/*
+ * Sets the socket's receive buffer to @bytes (the kernel doubles it): over
+ * the system's limit with CAP_NET_ADMIN, else up to it. 0 or -errno.
+ */
+int cw_nl_set_rcvbuf(struct cw_nl *nl, int bytes);
 
 /*
  * Decodes every notification waiting on the socket, without blocking.

@@ -289,12 +289,23 @@ static void watch_descendants(struct session *s, pid_t pid, int depth)
 	free(text.buf);
 }
 
+/*
+ * --stacks: each copy brings some 8 KiB of stack, in a message of 16 KiB,
+ * and the reader unwinds each: a burst of copies (a garbage collector
+ * walking the heap) outruns it for a while. A buffer that holds some
+ * 16,000 samples rides that out rather than dropping them.
+ */
+#define STACKS_RCVBUF (128 * 1024 * 1024)
+
 static int open_module(struct session *s)
 {
 	int err = cw_nl_open(&s->nl);
 
-	if (!err)
+	if (!err) {
+		if (s->opts->stacks)
+			cw_nl_set_rcvbuf(&s->nl, STACKS_RCVBUF);
 		return 0;
+	}
 	if (err == -ENOENT) {
 		fprintf(stderr, "cowwatch: the cowwatch kernel module is not loaded "
 			"(load it with: modprobe cowwatch, or insmod kmod/cowwatch.ko)\n");

@@ -9,8 +9,9 @@ Each worker's full collection (gc.collect()) writes the header of every
 container the collector tracks, so it copies pages in deduce_unreachable
 (CPython 3.11: the collector's first pass, update_refs and subtract_refs
 inlined). The checks:
-- every process of the run exited (its EXIT reached cowwatch) and each of
-  the four workers copied pages in deduce_unreachable (the summary's sites);
+- nothing was lost (cowwatch's socket holds the run's samples), every
+  process of the run exited (its EXIT reached cowwatch) and each of the
+  four workers copied pages in deduce_unreachable (the summary's sites);
 - the folded stacks give those copies their callers: at least 90% of the
   pages the summary names deduce_unreachable for come in chains that run
   from the interpreter loop (_PyEval_EvalFrameDefault) through gc_collect,
@@ -54,6 +55,8 @@ def main():
             summary = r
     if not summary:
         fail("no summary")
+    if summary["lost_events"] or summary["lost_messages"]:
+        fail(f"{summary['lost_events']} events and {summary['lost_messages']} messages lost")
     procs = summary["processes"]
     if len(procs) != 5:
         fail(f"{len(procs)} processes in the summary, expected the parent and 4 workers")
