@@ -448,6 +448,8 @@ static struct chain_line *proc_chains(const struct proc *p, size_t *n)
 
 static void free_chains(struct chain_line *v, size_t n)
 {
+	if (!v)		/* proc_chains() out of memory: n is 0 then */
+		return;
 	for (size_t i = 0; i < n; i++)
 		free(v[i].stack);
 	free(v);
