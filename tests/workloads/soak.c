@@ -838,8 +838,13 @@ int main(int argc, char **argv)
 			unsigned int j;
 			pid_t pid;
 
+			/*
+			 * Each job once first, then at random: a phase of 62
+			 * random picks of 9 jobs misses one about once in 150
+			 * (seen: 7.2 in make check), and the check wants each.
+			 */
 			seed_rng(seed, njobs);
-			j = choice[below(nchoice)];
+			j = njobs < nchoice ? choice[(njobs + seed) % nchoice] : choice[below(nchoice)];
 			jobs[j].runs++;
 			njobs++;
 			pid = fork();
