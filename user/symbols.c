@@ -43,7 +43,6 @@ struct dso {
 	size_t site_cap, site_count;
 	struct dso_sym *syms;	/* in symbol table order: locals, then globals */
 	size_t nsyms, first_global;	/* syms[first_global..] are the globals */
-	bool locals_pass;	/* the table has locals apart from the globals */
 	bool syms_loaded;
 };
 
@@ -195,8 +194,6 @@ static void syms_load(struct dso *d)
 	d->syms = calloc((size_t)n, sizeof(*d->syms));
 	if (!d->syms)
 		return;
-	/* The global symbols are searched first; without locals, all at once. */
-	d->locals_pass = first_global > 1;
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
 		GElf_Addr value;
@@ -204,8 +201,6 @@ static void syms_load(struct dso *d)
 		const char *name;
 		int type;
 
-		if (i == first_global)
-			d->first_global = d->nsyms;
 		name = dwfl_module_getsym_info(d->mod, i, &sym, &value, &shndx, NULL, NULL);
 		type = GELF_ST_TYPE(sym.st_info);
 		if (!name || !name[0] || sym.st_shndx == SHN_UNDEF || type == STT_SECTION ||
@@ -215,9 +210,10 @@ static void syms_load(struct dso *d)
 			.value = value, .size = sym.st_size, .name = name, .shndx = shndx,
 			.info = sym.st_info,
 		};
+		/* Locals come first; a table of globals only (first_global 0 or 1) has none. */
+		if (i < first_global)
+			d->first_global = d->nsyms;
 	}
-	if (first_global <= 1)
-		d->first_global = 0;
 }
 
 /* GELF_ST_BIND as higher-is-better. */
@@ -299,7 +295,7 @@ static const char *addrsym(struct dso *d, uint64_t addr, uint64_t *off)
 		syms_load(d);
 	addrsym_pass(d, &st, d->first_global, d->nsyms);
 	/* No global names it: the locals, unless a global label is exactly there. */
-	if (!st.closest && d->locals_pass && (!st.sizeless || st.sizeless->value != addr))
+	if (!st.closest && d->first_global && (!st.sizeless || st.sizeless->value != addr))
 		addrsym_pass(d, &st, 0, d->first_global);
 	if (!st.closest && st.sizeless && st.sizeless->value >= st.min_label)
 		st.closest = st.sizeless;
