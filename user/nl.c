@@ -151,12 +151,22 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int cw_nl_open(struct cw_nl *nl)
+/*
+ * Sets the socket's receive buffer to @bytes (the kernel doubles it): over
+ * the system's limit with CAP_NET_ADMIN, else up to it.
+ */
+static void set_rcvbuf(int fd, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
+int cw_nl_open(struct cw_nl *nl, int rcvbuf)
 {
 	struct family_info fam = { 0 };
 	struct nlmsghdr *nlh;
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
-	int rcvbuf = SOCK_RCVBUF, err;
+	int err;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->buflen = RECV_BUF;
@@ -173,7 +183,7 @@ int cw_nl_open(struct cw_nl *nl)
 		goto fail;
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
-	cw_nl_set_rcvbuf(nl, rcvbuf);
+	set_rcvbuf(mnl_socket_get_fd(nl->sock), rcvbuf ? rcvbuf : SOCK_RCVBUF);
 	/* Blocking reads (while waiting for an answer) wake up to check the deadline. */
 	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
@@ -204,15 +214,6 @@ fail_keep_version:
 	free(nl->ahead);
 	nl->ahead = NULL;
 	return err;
-}
-
-int cw_nl_set_rcvbuf(struct cw_nl *nl, int bytes)
-{
-	int fd = mnl_socket_get_fd(nl->sock);
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) == 0)
-		return 0;
-	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) ? -errno : 0;
 }
 
 int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx)

@@ -32,11 +32,12 @@ struct cw_stats {
 };
 
 /*
- * Opens the socket and finds the family. Returns 0, -ENOENT when there is
- * no cowwatch family (the module is not loaded), -EPROTO when the module
- * speaks another protocol version (see family_version), or -errno.
+ * Opens the socket, with a receive buffer of @rcvbuf bytes (0: 32 MiB),
+ * and finds the family. Returns 0, -ENOENT when there is no cowwatch
+ * family (the module is not loaded), -EPROTO when the module speaks
+ * another protocol version (see family_version), or -errno.
  */
-int cw_nl_open(struct cw_nl *nl);
+int cw_nl_open(struct cw_nl *nl, int rcvbuf);
 void cw_nl_close(struct cw_nl *nl);
 int cw_nl_fd(const struct cw_nl *nl);
 
@@ -55,11 +56,6 @@ int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers 
  * answer came in time (a reader far behind reads its backlog first).
  */
 int cw_nl_family_present(struct cw_nl *nl, const struct cw_handlers *h, void *ctx);
-/*
- * Sets the socket's receive buffer to @bytes (the kernel doubles it): over
- * the system's limit with CAP_NET_ADMIN, else up to it. 0 or -errno.
- */
-int cw_nl_set_rcvbuf(struct cw_nl *nl, int bytes);
 
 /*
  * Decodes every notification waiting on the socket, without blocking.

@@ -299,13 +299,10 @@ static void watch_descendants(struct session *s, pid_t pid, int depth)
 
 static int open_module(struct session *s)
 {
-	int err = cw_nl_open(&s->nl);
+	int err = cw_nl_open(&s->nl, s->opts->stacks ? STACKS_RCVBUF : 0);
 
-	if (!err) {
-		if (s->opts->stacks)
-			cw_nl_set_rcvbuf(&s->nl, STACKS_RCVBUF);
+	if (!err)
 		return 0;
-	}
 	if (err == -ENOENT) {
 		fprintf(stderr, "cowwatch: the cowwatch kernel module is not loaded "
 			"(load it with: modprobe cowwatch, or insmod kmod/cowwatch.ko)\n");
