@@ -224,6 +224,12 @@ static void cw_nl_send(struct cw_watcher *w, struct sk_buff *skb, void *hdr)
 	list_add_tail(&w->backlog_node, &cw_backlogged);
 }
 
+/* Drain work only: does a backlog wait? */
+bool cw_nl_backlogged(void)
+{
+	return !list_empty(&cw_backlogged);
+}
+
 /* Drain work only: tries each backlog again; true if one still waits. */
 bool cw_nl_backlogs_retry(void)
 {
@@ -235,13 +241,7 @@ bool cw_nl_backlogs_retry(void)
 		list_del_init(&w->backlog_node);
 		cw_watcher_put(w);
 	}
-	return !list_empty(&cw_backlogged);
-}
-
-/* Drain work only: does a backlog wait? */
-bool cw_nl_backlogged(void)
-{
-	return !list_empty(&cw_backlogged);
+	return cw_nl_backlogged();
 }
 
 /*
