@@ -25,6 +25,17 @@ tree=$COWWATCH_SRC/tests/workloads/cowtree
 # An array, not a function: $! must be the process itself (setpriv execs).
 as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
+# watch_stopped OUT ERR PID N: nobody's cowwatch --json --events -o OUT on
+# PID (its tree), stopped once the module watches N processes; then the
+# held tree is let go. Sets cw.
+watch_stopped() {
+	"${as_nobody[@]}" "$COWWATCH_BIN" --json --events -o "$1" "$3" 2>"$2" &
+	cw=$!
+	wait_watched "$4" 600
+	kill -STOP "$cw"
+	release_tree
+}
+
 load_module
 sysctl -qw net.core.rmem_max=212992
 work=$(mktemp -d)
@@ -36,11 +47,7 @@ chmod 666 "$hold"
 TREE_PID=$!
 exec 7>"$hold"
 wait_for "$RESULT_DIR/tree.txt" '^held' 600
-"${as_nobody[@]}" "$COWWATCH_BIN" --json --events -o "$work/out.json" "$TREE_PID" 2>"$RESULT_DIR/err" &
-cw=$!
-wait_watched 9 600
-kill -STOP "$cw"
-release_tree
+watch_stopped "$work/out.json" "$RESULT_DIR/err" "$TREE_PID" 9
 wait "$TREE_PID" || fail "cowtree exited $?"
 cat "$RESULT_DIR/tree.txt"
 # The tree is gone while cowwatch sleeps: its EXITs wait in the module.
@@ -93,14 +100,8 @@ EOF
 shell=$!
 exec 7>"$hold"
 wait_for "$work/tree2.txt" '^held' 600
-"${as_nobody[@]}" "$COWWATCH_BIN" --json --events -o "$work/out2.json" "$shell" 2>"$RESULT_DIR/err2" &
-cw=$!
-wait_watched 10 600
-kill -STOP "$cw"
-release_tree
-wait_for "$work/tree2.txt" '^worker=.* pages=1500' 600
-for _ in $(seq 600); do [ "$(grep -c "^worker=" "$work/tree2.txt")" = 8 ] && break; sleep 0.1; done
-wait_watched 1 600	# the shell alone is left
+watch_stopped "$work/out2.json" "$RESULT_DIR/err2" "$shell" 10
+wait_watched 1 600	# the tree is gone: the shell alone is left
 unload_module
 dmesg | grep -q 'notifications for readers not reading at unload, dropped: [1-9]' ||
 	fail "no kernel log line for the dropped backlog: $(dmesg | tail -n 5)"
