@@ -345,6 +345,8 @@ static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cw_entry *e;
 	bool remote;
 
+	if (!cw_watched_count())
+		return 1;	/* armed from load: see cw_huge_init() */
 	this_cpu_inc(cw_wp_hits);
 	e = cw_fault_entry(vma, &remote);
 	if (!e)
@@ -369,6 +371,8 @@ static int cw_huge_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct cw_entry *e;
 	bool remote;
 
+	if (!cw_watched_count())
+		return 1;	/* armed from load: see cw_huge_init() */
 	this_cpu_inc(cw_wp_hits);
 	e = cw_fault_entry(vma, &remote);
 	if (!e)
@@ -413,6 +417,8 @@ static int cw_thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	bool remote;
 	u8 old;
 
+	if (!cw_watched_count())
+		return 1;	/* armed from load: see cw_huge_init() */
 	this_cpu_inc(cw_wp_hits);
 	if (!pmd_present(pmd) || !pmd_trans_huge(pmd))
 		return 1;
@@ -615,6 +621,17 @@ static bool cw_huge_on;
 /*
  * Optional: without these symbols hugetlb copies are not seen, and the
  * module says so once, but works for everything else.
+ *
+ * The probes of rare faults (hugetlb_wp() and its new-anon-rmap call
+ * here, do_huge_pmd_wp_page() below: one fault per huge page) are
+ * registered armed, from load to unload, whatever idle_disarm says.
+ * Arming a probe that rides on ftrace rewrites the ftrace state of every
+ * traceable function (some 7 million instructions under qemu): arming all
+ * five at the first WATCH was a fifth of the time cowwatch took to attach
+ * to a tree of 1000 processes. With nothing watched their handlers return
+ * at their first test. The probes every small-page fault hits
+ * (do_wp_page() and the new-anon-rmap call of every new anonymous page)
+ * still wait for a WATCH.
  */
 static void cw_huge_init(void)
 {
@@ -629,7 +646,7 @@ static void cw_huge_init(void)
 		memset(&cw_huge_rmap_probe, 0, sizeof(cw_huge_rmap_probe));
 		cw_huge_rmap_probe.pre_handler = cw_rmap_pre;
 		cw_huge_rmap_probe.symbol_name = names[i];
-		cw_huge_rmap_probe.flags = cw_reg_flags();
+		cw_huge_rmap_probe.flags = 0;
 		err = register_kprobe(&cw_huge_rmap_probe);
 	}
 	if (err) {
@@ -638,7 +655,7 @@ static void cw_huge_init(void)
 		return;
 	}
 	cw_huge_probe.kp.symbol_name = "hugetlb_wp";
-	cw_huge_probe.kp.flags = cw_reg_flags();
+	cw_huge_probe.kp.flags = 0;
 	cw_huge_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_huge_probe);
 	if (err) {
@@ -659,25 +676,13 @@ static void cw_huge_exit(void)
 	cw_huge_on = false;
 }
 
-/* The copy marker first, as at registration. */
-static int cw_huge_arm(bool on)
+/* Unloading: the faults first, then their copy marker. */
+static void cw_huge_disarm(void)
 {
-	int err;
-
 	if (!cw_huge_on)
-		return 0;
-	if (!on) {
-		disable_kretprobe(&cw_huge_probe);
-		disable_kprobe(&cw_huge_rmap_probe);
-		return 0;
-	}
-	err = enable_kprobe(&cw_huge_rmap_probe);
-	if (err)
-		return err;
-	err = enable_kretprobe(&cw_huge_probe);
-	if (err)
-		disable_kprobe(&cw_huge_rmap_probe);
-	return err;
+		return;
+	disable_kretprobe(&cw_huge_probe);
+	disable_kprobe(&cw_huge_rmap_probe);
 }
 #else
 static void cw_huge_init(void)
@@ -689,9 +694,8 @@ static void cw_huge_exit(void)
 {
 }
 
-static int cw_huge_arm(bool on)
+static void cw_huge_disarm(void)
 {
-	return 0;
 }
 #endif
 
@@ -710,7 +714,7 @@ static void cw_thp_init(void)
 	int err;
 
 	cw_thp_probe.kp.symbol_name = "do_huge_pmd_wp_page";
-	cw_thp_probe.kp.flags = cw_reg_flags();
+	cw_thp_probe.kp.flags = 0;
 	cw_thp_probe.maxactive = max(maxactive, 1);
 	err = register_kretprobe(&cw_thp_probe);
 	if (err) {
@@ -729,14 +733,10 @@ static void cw_thp_exit(void)
 	cw_thp_on = false;
 }
 
-static int cw_thp_arm(bool on)
+static void cw_thp_disarm(void)
 {
-	if (!cw_thp_on)
-		return 0;
-	if (on)
-		return enable_kretprobe(&cw_thp_probe);
-	disable_kretprobe(&cw_thp_probe);
-	return 0;
+	if (cw_thp_on)
+		disable_kretprobe(&cw_thp_probe);
 }
 #else
 static void cw_thp_init(void)
@@ -747,9 +747,8 @@ static void cw_thp_exit(void)
 {
 }
 
-static int cw_thp_arm(bool on)
+static void cw_thp_disarm(void)
 {
-	return 0;
 }
 #endif
 
@@ -819,9 +818,9 @@ int cw_probes_init(void)
 }
 
 /*
- * The probes are registered disabled and armed only while something is
- * watched: with nothing watched a fault costs nothing at all, not even a
- * probe hit. Arming (at a WATCH) and disarming (once nothing is watched)
+ * The probes of small-page faults are registered disabled and armed only
+ * while something is watched: with nothing watched such a fault costs
+ * nothing at all, not even a probe hit (huge-page faults: cw_huge_init()). Arming (at a WATCH) and disarming (once nothing is watched)
  * sleep, under cw_arm_mutex; the caller holds the watch list's mutex, so
  * the decision and the act cannot be overtaken by another WATCH.
  */
@@ -840,23 +839,12 @@ int cw_probes_arm(void)
 	err = enable_kprobe(&cw_rmap_probe);
 	if (err)
 		goto out;
-	err = cw_huge_arm(true);
-	if (err)
-		goto out_rmap;
 	err = enable_kretprobe(&cw_wp_probe);
-	if (err)
-		goto out_huge;
-	err = cw_thp_arm(true);
-	if (err)
-		goto out_wp;
+	if (err) {
+		disable_kprobe(&cw_rmap_probe);
+		goto out;
+	}
 	WRITE_ONCE(cw_armed, true);
-	goto out;
-out_wp:
-	disable_kretprobe(&cw_wp_probe);
-out_huge:
-	cw_huge_arm(false);
-out_rmap:
-	disable_kprobe(&cw_rmap_probe);
 out:
 	mutex_unlock(&cw_arm_mutex);
 	if (err)
@@ -878,9 +866,7 @@ void cw_probes_disarm(void)
 {
 	mutex_lock(&cw_arm_mutex);
 	if (cw_registered && cw_armed && idle_disarm) {
-		cw_thp_arm(false);
 		disable_kretprobe(&cw_wp_probe);
-		cw_huge_arm(false);
 		disable_kprobe(&cw_rmap_probe);
 		WRITE_ONCE(cw_armed, false);
 	}
@@ -890,7 +876,7 @@ void cw_probes_disarm(void)
 /* Unloading, first: no fault enters the in-flight table any more. */
 static void cw_entries_off(void)
 {
-	cw_thp_arm(false);
+	cw_thp_disarm();
 	disable_kretprobe(&cw_wp_probe);
 #ifdef CW_HUGETLB
 	if (cw_huge_on)
@@ -984,7 +970,7 @@ void cw_probes_exit(void)
 	mutex_unlock(&cw_arm_mutex);
 	synchronize_rcu();
 	cw_inflight_wait();
-	cw_huge_arm(false);
+	cw_huge_disarm();
 	disable_kprobe(&cw_rmap_probe);
 	orphans = cw_inflight_orphan();
 	if (orphans)

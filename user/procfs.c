@@ -3,6 +3,7 @@
 #include "procfs.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,20 +72,62 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
+/* Past the blank-separated field at @at. */
+static const char *skip_field(const char *at)
+{
+	while (*at == ' ')
+		at++;
+	while (*at && *at != ' ' && *at != '\n')
+		at++;
+	return at;
+}
+
+/* The decimal field at @at (a minus sign wraps) into *@v; past it, or NULL. */
+static const char *decimal_field(const char *at, unsigned long long *v)
+{
+	bool minus;
+
+	while (*at == ' ')
+		at++;
+	minus = *at == '-';
+	at += minus;
+	if (*at < '0' || *at > '9')
+		return NULL;
+	for (*v = 0; *at >= '0' && *at <= '9'; at++)
+		*v = *v * 10 + (unsigned long long)(*at - '0');
+	if (minus)
+		*v = -*v;
+	return at;
+}
+
 int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 {
 	char path[64], buf[1024], *open_paren, *close_paren;
+	unsigned long long field[24];
+	const char *at;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	/* A stat line is some 300 bytes; its fields past the first few are not used. */
+	/* A stat line is some 300 bytes; its fields past the 23rd are not used. */
 	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
 	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ...": comm may hold ')' */
 	open_paren = strchr(buf, '(');
 	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren ||
-	    sscanf(close_paren + 1, " %*c %d %*d %*d %*d %*d %u", &st->ppid, &st->flags) != 2)
+	if (!open_paren || !close_paren || close_paren < open_paren)
 		return -EINVAL;
+	/* Fields 4 to 23 (ppid ... vsize) are decimal; pgrp and the tty may be negative. */
+	at = close_paren + 1;
+	while (*at == ' ')
+		at++;
+	st->state = *at;
+	at = skip_field(at);
+	for (int i = 4; i <= 23; i++)
+		if (!(at = decimal_field(at, &field[i])))
+			return -EINVAL;
+	st->ppid = (int)field[4];
+	st->flags = (unsigned int)field[9];
+	st->threads = (long)field[20];
+	st->vsize = field[23];
 	*close_paren = 0;
 	snprintf(st->comm, sizeof(st->comm), "%s", open_paren + 1);
 	return 0;

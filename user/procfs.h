@@ -11,8 +11,11 @@
 /* Fields of /proc/PID/stat. */
 struct procfs_stat {
 	char comm[64];		/* longer than TASK_COMM_LEN: kworkers show their workqueue */
+	char state;		/* R, S, Z (zombie), ... */
 	int ppid;
 	unsigned int flags;	/* PF_* */
+	long threads;		/* num_threads */
+	unsigned long long vsize;	/* bytes of address space mapped */
 };
 
 /* A /proc file's whole text, in a buffer reused from read to read. */

@@ -309,21 +309,53 @@ struct proc *procs_add(struct proc_table *t, pid_t pid)
 	return p;
 }
 
+void procs_walked(struct proc *p, const struct procfs_stat *st)
+{
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, st->comm);
+	if (!p->ppid)
+		p->ppid = st->ppid;
+	p->vsize = st->vsize;
+	p->walked = true;
+}
+
+/*
+ * Has @p most likely the map of @parent's snapshot? Both were walked, run
+ * the same program by name and map as many bytes: a forked worker that
+ * did not map or unmap anything since the fork. The snapshot was read
+ * after the walk read the parent's size, so it shows what the parent maps
+ * now.
+ */
+static bool same_layout(const struct proc *p, const struct proc *parent)
+{
+	return parent && parent != p && parent->maps && p->walked && parent->walked &&
+	       p->vsize == parent->vsize && !strcmp(p->comm, parent->comm);
+}
+
 void procs_read_added(struct proc_table *t)
 {
 	/* In the order added: a parent's snapshot is there for its children to share. */
 	for (size_t i = 0; i < t->nunread; i++) {
-		struct proc *p = t->unread[i];
+		struct proc *p = t->unread[i], *parent;
 
 		if (p->exited)
 			continue;
 		/* The parent we found it under, not the reaper a late reparenting shows. */
-		if (p->ppid)
+		if (p->walked)
+			;	/* named by the walk */
+		else if (p->ppid)
 			procfs_read_comm(p->pid, p->comm, sizeof(p->comm));
 		else
 			read_stat(p);
-		if (!p->maps && !p->maps_gone)
+		if (p->maps || p->maps_gone)
+			continue;
+		parent = p->ppid ? procs_find(t, p->ppid) : NULL;
+		if (same_layout(p, parent)) {
+			p->maps = parent->maps;
+			p->maps->refs++;
+			p->maps_inherited = true;
+		} else {
 			read_maps(t, p);
+		}
 	}
 	t->nunread = 0;
 }

@@ -17,6 +17,7 @@
 
 #include "event.h"
 #include "maps.h"
+#include "procfs.h"
 #include "symbols.h"
 
 struct region_stat {
@@ -73,6 +74,8 @@ struct proc {
 	struct maps_ref *maps;
 	bool maps_inherited;	/* the snapshot is the parent's, shared at fork */
 	bool maps_gone;		/* its maps could not be read: gone or exiting */
+	bool walked;		/* its stat was read by the attach's walk (procs_walked()) */
+	unsigned long long vsize;	/* and the size of its address space then */
 	uint64_t first_ns, last_ns;
 	uint64_t tick_bytes;	/* copied bytes at the last live refresh */
 	size_t trace_slot;	/* --trace: its series is trace.series[trace_slot - 1]; 0: none */
@@ -127,7 +130,20 @@ struct proc *procs_find(const struct proc_table *t, pid_t pid);
  * procs_read_added(). An event of one before that reads its map itself.
  */
 struct proc *procs_add(struct proc_table *t, pid_t pid);
-/* Reads what procs_add() left unread: stat (comm; ppid if not known) and map. */
+/*
+ * The attach's walk read @p's stat (after its WATCH, so a later exec is
+ * notified): its name and the size of its address space, which
+ * procs_read_added() uses rather than reading the name again.
+ */
+void procs_walked(struct proc *p, const struct procfs_stat *st);
+/*
+ * Reads what procs_add() left unread: stat (comm; ppid if not known) and
+ * map. A process the walk found under its parent, with the parent's name
+ * and the same size of address space, shares the parent's snapshot as a
+ * forked child does (maps_inherited) instead of reading its own: a tree
+ * of forked workers costs one map read, not one per worker. An event that
+ * misses the shared snapshot reads the process's own map.
+ */
 void procs_read_added(struct proc_table *t);
 
 /*

@@ -258,9 +258,27 @@ static void watch_listed(struct session *s, pid_t pid, const struct procfs_text 
 }
 
 /*
+ * Reads the stat of @pid, watched: its name and size for procs_read_added()
+ * (procs_walked()). True if its one thread is its main thread, alive: a
+ * main thread that exited (a zombie) leaves its children to another.
+ */
+static bool walk_stat_single(struct session *s, pid_t pid)
+{
+	struct proc *p = procs_find(&s->procs, pid);
+	struct procfs_stat st;
+
+	if (!p || procfs_read_stat(pid, &st))
+		return false;
+	procs_walked(p, &st);
+	return st.threads == 1 && st.state != 'Z';
+}
+
+/*
  * Watches the children of @pid, then theirs. A child forked after its
  * parent is watched is followed by the module; one forked before is in
- * /proc/PID/task/TID/children when we look, since we look after.
+ * /proc/PID/task/TID/children when we look, since we look after. A
+ * process of one thread has one such file, read without listing the
+ * task directory (stat says how many threads there are).
  */
 static void watch_descendants(struct session *s, pid_t pid, int depth)
 {
@@ -271,6 +289,13 @@ static void watch_descendants(struct session *s, pid_t pid, int depth)
 
 	if (depth > 64)
 		return;
+	if (walk_stat_single(s, pid)) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+		if (procfs_read_all(path, &text) == 0)
+			watch_listed(s, pid, &text, depth);
+		free(text.buf);
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	tasks = opendir(path);
 	if (!tasks)

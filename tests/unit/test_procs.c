@@ -4,12 +4,15 @@
  * processes, regions and code. The events describe this test process's own
  * memory, so the ground truth (which region, which function) is known.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -291,7 +294,22 @@ static pid_t held_mapper(const int hold[2], const int ready[2])
  * file of its own after the fork gets its own, not the parent's. Both are
  * named after they are gone, and the parent found by the walk stays.
  */
-static void test_attach_reads_after(uint64_t ip)
+/*
+ * The walk's stat of each (procs_walked()): @twin and the parent map as
+ * many bytes and have one name, @other maps more. @twin shares the
+ * parent's snapshot, @other reads its own.
+ */
+static void walk_all(struct proc_table *t, pid_t twin, pid_t other)
+{
+	struct procfs_stat st = { .comm = "walked", .vsize = 1 << 20 };
+
+	procs_walked(procs_find(t, getpid()), &st);
+	procs_walked(procs_find(t, twin), &st);
+	st.vsize += 4096;
+	procs_walked(procs_find(t, other), &st);
+}
+
+static void test_attach_reads_after(uint64_t ip, bool walked)
 {
 	char mine[] = "/tmp/cw-attach-XXXXXX";
 	int hold[2] = { -1, -1 }, ready[2] = { -1, -1 };
@@ -319,9 +337,23 @@ static void test_attach_reads_after(uint64_t ip)
 	procs_add(&t, twin)->ppid = getpid();
 	procs_add(&t, other)->ppid = getpid();
 	report(t.maps_reads == 0 && t.nunread == 3, "attach: nothing read while adding");
+	if (walked)
+		walk_all(&t, twin, other);
 	procs_read_added(&t);
-	report(t.maps_reads == 3 && t.nunread == 0, "attach: then each map read once (%llu)",
-	       (unsigned long long)t.maps_reads);
+	if (walked) {
+		p = procs_find(&t, twin);
+		report(t.maps_reads == 2 && t.nunread == 0 && p && p->maps_inherited &&
+		       p->maps == procs_find(&t, getpid())->maps,
+		       "attach walked: the twin shares its parent's snapshot, 2 reads (%llu)",
+		       (unsigned long long)t.maps_reads);
+		p = procs_find(&t, other);
+		report(p && !p->maps_inherited && p->maps && !strcmp(p->comm, "walked"),
+		       "attach walked: a bigger one reads its own, named by the walk (%s)",
+		       p ? p->comm : "-");
+	} else {
+		report(t.maps_reads == 3 && t.nunread == 0, "attach: then each map read once (%llu)",
+		       (unsigned long long)t.maps_reads);
+	}
 	p = procs_find(&t, other);
 	report(p && p->ppid == getpid() && p->comm[0], "attach: parent kept, name read (%s)",
 	       p ? p->comm : "-");
@@ -349,6 +381,59 @@ out:
 	if (theirs.path[0])
 		unlink(theirs.path);
 	procs_free(&t);
+}
+
+/*
+ * The fields of /proc/PID/stat the walk uses, from a child named with
+ * parentheses and blanks (comm may hold ')'): its parent, one thread, not
+ * a zombie, and the size of its address space as statm counts it (pages).
+ */
+static void test_stat_fields(void)
+{
+	int hold[2], ready[2];
+	char buf[256] = "", c;
+	unsigned long pages = 0;
+	struct procfs_stat st;
+	pid_t kid;
+	int fd, ok = 0;
+	ssize_t n;
+
+	if (pipe(hold) || pipe(ready)) {
+		report(0, "stat: pipes");
+		return;
+	}
+	kid = fork();
+	if (kid == 0) {
+		prctl(PR_SET_NAME, "a) (b c)");
+		close(ready[0]);
+		close(hold[1]);
+		c = 1;
+		if (write(ready[1], &c, 1) != 1 || read(hold[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	if (kid > 0 && read(ready[0], &c, 1) == 1) {
+		snprintf(buf, sizeof(buf), "/proc/%d/statm", (int)kid);
+		fd = open(buf, O_RDONLY);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		ok = sscanf(buf, "%lu", &pages) == 1 && procfs_read_stat(kid, &st) == 0;
+	}
+	report(ok && !strcmp(st.comm, "a) (b c)") && st.ppid == getpid(),
+	       "stat: name with parentheses, parent (%s, %d)", ok ? st.comm : "-", ok ? st.ppid : 0);
+	report(ok && st.threads == 1 && st.state != 'Z' && st.state != 0,
+	       "stat: one thread, state %c", ok ? st.state : '-');
+	report(ok && pages && st.vsize == pages * (unsigned long long)getpagesize(),
+	       "stat: vsize %llu = statm's %lu pages", ok ? st.vsize : 0ULL, pages);
+	close(hold[1]);
+	close(hold[0]);
+	close(ready[0]);
+	if (kid > 0)
+		waitpid(kid, NULL, 0);
+	report(procfs_read_stat(kid, &st) == -ESRCH, "stat: gone, ESRCH");
 }
 
 static void test_timens_offset(void)
@@ -666,7 +751,9 @@ int main(void)
 	test_attached_gone(ip);
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
-	test_attach_reads_after(ip);
+	test_attach_reads_after(ip, false);
+	test_attach_reads_after(ip, true);
+	test_stat_fields();
 	test_timens_offset();
 	return unit_done();
 }
