@@ -150,10 +150,9 @@ int maps_parse(FILE *in, struct maps *out)
 
 int maps_read_text(pid_t pid, struct procfs_text *t)
 {
-	char path[64];
+	char path[PROCFS_PATH_MAX];
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	return procfs_read_all(path, t);
+	return procfs_read_all(procfs_path(path, pid, 0, "maps"), t);
 }
 
 int maps_read_pid(pid_t pid, struct maps *out)

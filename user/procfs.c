@@ -72,6 +72,38 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
+static char *put_str(char *at, char *end, const char *s)
+{
+	while (*s && at < end)
+		*at++ = *s++;
+	return at;
+}
+
+static char *put_decimal(char *at, char *end, unsigned int v)
+{
+	char digits[10];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n && at < end)
+		*at++ = digits[--n];
+	return at;
+}
+
+char *procfs_path(char *buf, pid_t pid, pid_t tid, const char *file)
+{
+	char *at = buf, *end = buf + PROCFS_PATH_MAX - 1;
+
+	at = put_decimal(put_str(at, end, "/proc/"), end, (unsigned int)pid);
+	if (tid > 0)
+		at = put_decimal(put_str(at, end, "/task/"), end, (unsigned int)tid);
+	at = put_str(put_str(at, end, "/"), end, file);
+	*at = '\0';
+	return buf;
+}
+
 /* Past the blank-separated field at @at. */
 static const char *skip_field(const char *at)
 {
@@ -102,11 +134,11 @@ static const char *decimal_field(const char *at, unsigned long long *v)
 
 int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 {
-	char path[64], buf[1024], *open_paren, *close_paren;
+	char path[PROCFS_PATH_MAX], buf[1024], *open_paren, *close_paren;
 	unsigned long long field[24];
 	const char *at;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	procfs_path(path, pid, 0, "stat");
 	/* A stat line is some 300 bytes; its fields past the 23rd are not used. */
 	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
@@ -135,10 +167,10 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 
 int procfs_read_comm(pid_t pid, char *comm, size_t size)
 {
-	char path[64], buf[64];
+	char path[PROCFS_PATH_MAX], buf[64];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	procfs_path(path, pid, 0, "comm");
 	n = read_small(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;

@@ -24,6 +24,17 @@ struct procfs_text {
 	size_t len, cap;
 };
 
+/* Enough for any path procfs_path() makes. */
+#define PROCFS_PATH_MAX 64
+
+/*
+ * "/proc/@pid/@file", or "/proc/@pid/task/@tid/@file" if @tid > 0, into
+ * @buf of PROCFS_PATH_MAX bytes (@file cut to fit); returns @buf. An
+ * attach makes thousands of these: snprintf() cost more than some of the
+ * reads they name.
+ */
+char *procfs_path(char *buf, pid_t pid, pid_t tid, const char *file);
+
 /*
  * Reads all of @path into @t (grown as needed; free(t->buf) when done),
  * with plain read()s: no stdio stream to set up for each of the thousands

@@ -283,14 +283,14 @@ static bool walk_stat_single(struct session *s, pid_t pid)
 static void watch_descendants(struct session *s, pid_t pid, int depth)
 {
 	struct procfs_text text = { 0 };
-	char path[64];
+	char path[PROCFS_PATH_MAX];
 	DIR *tasks;
 	struct dirent *d;
 
 	if (depth > 64)
 		return;
 	if (walk_stat_single(s, pid)) {
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+		procfs_path(path, pid, pid, "children");
 		if (procfs_read_all(path, &text) == 0)
 			watch_listed(s, pid, &text, depth);
 		free(text.buf);
