@@ -2,7 +2,8 @@
 /* JSON string escaping. */
 #include "json.h"
 
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Length of the valid UTF-8 sequence at @s, or 0 if it is not valid. */
 static size_t utf8_len(const unsigned char *s)
@@ -42,47 +43,54 @@ static int plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Writes the character at @s escaped; returns how many bytes it took. */
-static size_t escape_one(FILE *out, const unsigned char *s)
+/*
+ * The character at @s, escaped, into @esc; returns the length of that,
+ * and sets *@used to the bytes of @s it stands for.
+ */
+static size_t escape_one(const unsigned char *s, char esc[8], size_t *used)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t n = utf8_len(s);
 
+	*used = n ? n : 1;
 	if (n == 0) {
-		fputs("\\ufffd", out);
-		return 1;
+		memcpy(esc, "\\ufffd", 6);
+		return 6;
 	}
 	if (n > 1) {
-		fwrite(s, 1, n, out);
+		memcpy(esc, s, n);
 		return n;
 	}
+	esc[0] = '\\';
 	switch (*s) {
 	case '"':
-		fputs("\\\"", out);
-		break;
 	case '\\':
-		fputs("\\\\", out);
-		break;
+		esc[1] = (char)*s;
+		return 2;
 	case '\n':
-		fputs("\\n", out);
-		break;
+		esc[1] = 'n';
+		return 2;
 	case '\t':
-		fputs("\\t", out);
-		break;
+		esc[1] = 't';
+		return 2;
 	default:
-		fprintf(out, "\\u%04x", *s);
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[*s >> 4];
+		esc[5] = hex[*s & 0xf];
+		return 6;
 	}
-	return 1;
 }
 
 /*
  * Runs of plain characters go out with one fwrite(): names and paths are
- * mostly nothing else, and a reader of --events writes several per event.
- * Unlocked: the reader is one thread, and the stream's lock cost more than
- * the copy.
+ * mostly nothing else. Unlocked: the reader is one thread, and the
+ * stream's lock cost more than the copy.
  */
 void json_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+	size_t used;
 
 	fputc_unlocked('"', out);
 	while (*s) {
@@ -92,8 +100,88 @@ void json_string(FILE *out, const char *str)
 			s++;
 		if (s > run)
 			fwrite_unlocked(run, 1, (size_t)(s - run), out);
-		if (*s)
-			s += escape_one(out, s);
+		if (*s) {
+			fwrite_unlocked(esc, 1, escape_one(s, esc, &used), out);
+			s += used;
+		}
 	}
 	fputc_unlocked('"', out);
+}
+
+bool json_buf_room(struct json_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 512;
+	char *grown;
+
+	if (b->failed)
+		return false;
+	while (cap - b->len < n)
+		cap *= 2;
+	grown = realloc(b->buf, cap);
+	if (!grown) {
+		b->failed = true;
+		return false;
+	}
+	b->buf = grown;
+	b->cap = cap;
+	return true;
+}
+
+void json_buf_string(struct json_buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+	size_t used;
+
+	json_buf_putc(b, '"');
+	while (*s) {
+		const unsigned char *run = s;
+
+		while (plain(*s))
+			s++;
+		if (s > run)
+			json_buf_put(b, (const char *)run, (size_t)(s - run));
+		if (*s) {
+			json_buf_put(b, esc, escape_one(s, esc, &used));
+			s += used;
+		}
+	}
+	json_buf_putc(b, '"');
+}
+
+/* Two digits a division: addresses have fifteen. */
+static const char digit_pairs[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+void json_buf_u64(struct json_buf *b, uint64_t v)
+{
+	char digits[20];
+	size_t i = sizeof(digits);
+
+	while (v >= 100) {
+		i -= 2;
+		memcpy(digits + i, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(digits + i, digit_pairs + 2 * v, 2);
+	} else {
+		digits[--i] = (char)('0' + v);
+	}
+	json_buf_put(b, digits + i, sizeof(digits) - i);
+}
+
+void json_buf_i64(struct json_buf *b, int64_t v)
+{
+	if (v < 0) {
+		json_buf_putc(b, '-');
+		json_buf_u64(b, -(uint64_t)v);
+	} else {
+		json_buf_u64(b, (uint64_t)v);
+	}
 }

@@ -63,7 +63,8 @@ int report_open(struct report *r, FILE *out)
 	r->rec = NULL;
 	r->batch = calloc(1, sizeof(*r->batch));
 	r->record = calloc(1, sizeof(*r->record));
-	if (!r->batch || !r->record)
+	r->line = calloc(1, sizeof(*r->line));
+	if (!r->batch || !r->record || !r->line)
 		goto fail;
 	r->batch->cap = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) ? BATCH_FILE : PIPE_BUF;
 	r->batch->buf = malloc(r->batch->cap);
@@ -75,8 +76,10 @@ fail:
 		free(r->batch->buf);
 	free(r->batch);
 	free(r->record);
+	free(r->line);
 	r->batch = NULL;
 	r->record = NULL;
+	r->line = NULL;
 	return -ENOMEM;
 }
 
@@ -112,6 +115,10 @@ void report_close(struct report *r)
 	if (r->record)
 		free(r->record->buf);
 	free(r->record);
+	if (r->line)
+		free(r->line->buf);
+	free(r->line);
+	r->line = NULL;
 	if (r->batch)
 		free(r->batch->buf);
 	free(r->batch);
@@ -121,77 +128,37 @@ void report_close(struct report *r)
 }
 
 /*
- * Adds the record put together in r->rec to the batch (flushing first if
- * it would not fit; a record larger than a batch goes out on its own, in
- * one write() unless the kernel takes part of it), and starts the next.
+ * Adds the record @buf of @len bytes to the batch (flushing first if it
+ * would not fit; a record larger than a batch goes out on its own, in one
+ * write() unless the kernel takes part of it).
  */
+static void emit_text(const struct report *r, const char *buf, size_t len)
+{
+	struct report_batch *b = r->batch;
+
+	if (b->len + len > b->cap)
+		report_flush(r);
+	if (len > b->cap) {
+		fflush(r->out);
+		write_all(fileno(r->out), buf, len);
+	} else {
+		memcpy(b->buf + b->len, buf, len);
+		b->len += len;
+	}
+}
+
+/* Adds the record put together in r->rec to the batch, and starts the next. */
 static void emit(const struct report *r)
 {
-	struct report_batch *b = r->batch, *rec = r->record;
+	struct report_batch *rec = r->record;
 
 	if (fflush(r->rec)) {	/* out of memory: the record is lost */
 		clearerr(r->rec);
 		rec->len = 0;
 		return;
 	}
-	if (b->len + rec->len > b->cap)
-		report_flush(r);
-	if (rec->len > b->cap) {
-		fflush(r->out);
-		write_all(fileno(r->out), rec->buf, rec->len);
-	} else {
-		memcpy(b->buf + b->len, rec->buf, rec->len);
-		b->len += rec->len;
-	}
+	emit_text(r, rec->buf, rec->len);
 	rec->len = 0;
-}
-
-/*
- * @v in decimal, without printf's machinery: an --events reader writes
- * many. The stream is unlocked, as in json_string(): one thread writes it.
- */
-static const char digit_pairs[201] =
-	"0001020304050607080910111213141516171819"
-	"2021222324252627282930313233343536373839"
-	"4041424344454647484950515253545556575859"
-	"6061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-static void put_u64(FILE *out, uint64_t v)
-{
-	char digits[20];
-	size_t i = sizeof(digits);
-
-	/* Two digits a division: addresses have fifteen. */
-	while (v >= 100) {
-		i -= 2;
-		memcpy(digits + i, digit_pairs + 2 * (v % 100), 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(digits + i, digit_pairs + 2 * v, 2);
-	} else {
-		digits[--i] = (char)('0' + v);
-	}
-	fwrite_unlocked(digits + i, 1, sizeof(digits) - i, out);
-}
-
-static void put_i64(FILE *out, int64_t v)
-{
-	if (v < 0) {
-		fputc_unlocked('-', out);
-		put_u64(out, -(uint64_t)v);
-	} else {
-		put_u64(out, (uint64_t)v);
-	}
-}
-
-/* @key (with its punctuation: ",\"pid\":") and @v. */
-static void put_key_u64(FILE *out, const char *key, uint64_t v)
-{
-	fputs_unlocked(key, out);
-	put_u64(out, v);
 }
 
 static void json_counts(FILE *out, const uint64_t *counts)
@@ -204,21 +171,22 @@ static void json_counts(FILE *out, const uint64_t *counts)
 }
 
 /* ,"stack":[{"symbol":S,"offset":N,"dso":D},...]: a call chain, innermost first. */
-static void json_frames(FILE *out, const struct site_stat *frames, int n)
+static void json_frames(struct json_buf *l, const struct site_stat *frames, int n)
 {
-	fputs_unlocked(",\"stack\":[", out);
+	json_buf_str(l, ",\"stack\":[");
 	for (int i = 0; i < n; i++) {
-		fputs_unlocked(i ? ",{\"symbol\":" : "{\"symbol\":", out);
+		json_buf_str(l, i ? ",{\"symbol\":" : "{\"symbol\":");
 		if (frames[i].symbol)
-			json_string(out, frames[i].symbol);
+			json_buf_string(l, frames[i].symbol);
 		else
-			fputs_unlocked("null", out);
-		put_key_u64(out, ",\"offset\":", frames[i].offset);
-		fputs_unlocked(",\"dso\":", out);
-		json_string(out, frames[i].dso);
-		fputc_unlocked('}', out);
+			json_buf_str(l, "null");
+		json_buf_str(l, ",\"offset\":");
+		json_buf_u64(l, frames[i].offset);
+		json_buf_str(l, ",\"dso\":");
+		json_buf_string(l, frames[i].dso);
+		json_buf_putc(l, '}');
 	}
-	fputc_unlocked(']', out);
+	json_buf_putc(l, ']');
 }
 
 /* "symbol+0xoff" or, without a symbol, "0xoff" (an address in the DSO). */
@@ -236,7 +204,7 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 		  const struct attribution *a)
 {
 	const char *kind = cw_outcome_name(ev->outcome);
-	FILE *out = r->rec;
+	struct json_buf *l = r->line;
 
 	if (!r->json) {
 		char site[256];
@@ -249,35 +217,47 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 		return;
 	}
 	/* The same line as fprintf() would write, with a fraction of its work. */
-	put_key_u64(out, "{\"type\":\"event\",\"time_ns\":", ev->time_ns);
-	fputs_unlocked(",\"pid\":", out);
-	put_i64(out, ev->pid);
-	put_key_u64(out, ",\"tid\":", ev->tid);
-	fputs_unlocked(",\"ppid\":", out);
-	put_i64(out, p->ppid);
-	fputs_unlocked(",\"comm\":", out);
-	json_string(out, p->comm);
-	fputs_unlocked(",\"kind\":\"", out);
-	fputs_unlocked(kind, out);
-	put_key_u64(out, "\",\"addr\":", ev->addr);
-	put_key_u64(out, ",\"page_size\":", ev->page_size);
-	put_key_u64(out, ",\"vm_start\":", ev->vm_start);
-	put_key_u64(out, ",\"vm_end\":", ev->vm_end);
-	fputs_unlocked(",\"region\":", out);
-	json_string(out, a->region);
-	put_key_u64(out, ",\"ip\":", ev->ip);
-	fputs_unlocked(",\"symbol\":", out);
+	l->len = 0;
+	json_buf_str(l, "{\"type\":\"event\",\"time_ns\":");
+	json_buf_u64(l, ev->time_ns);
+	json_buf_str(l, ",\"pid\":");
+	json_buf_i64(l, ev->pid);
+	json_buf_str(l, ",\"tid\":");
+	json_buf_u64(l, ev->tid);
+	json_buf_str(l, ",\"ppid\":");
+	json_buf_i64(l, p->ppid);
+	json_buf_str(l, ",\"comm\":");
+	json_buf_string(l, p->comm);
+	json_buf_str(l, ",\"kind\":\"");
+	json_buf_str(l, kind);
+	json_buf_str(l, "\",\"addr\":");
+	json_buf_u64(l, ev->addr);
+	json_buf_str(l, ",\"page_size\":");
+	json_buf_u64(l, ev->page_size);
+	json_buf_str(l, ",\"vm_start\":");
+	json_buf_u64(l, ev->vm_start);
+	json_buf_str(l, ",\"vm_end\":");
+	json_buf_u64(l, ev->vm_end);
+	json_buf_str(l, ",\"region\":");
+	json_buf_string(l, a->region);
+	json_buf_str(l, ",\"ip\":");
+	json_buf_u64(l, ev->ip);
+	json_buf_str(l, ",\"symbol\":");
 	if (a->site.symbol)
-		json_string(out, a->site.symbol);
+		json_buf_string(l, a->site.symbol);
 	else
-		fputs_unlocked("null", out);
-	put_key_u64(out, ",\"offset\":", a->site.offset);
-	fputs_unlocked(",\"dso\":", out);
-	json_string(out, a->site.dso);
+		json_buf_str(l, "null");
+	json_buf_str(l, ",\"offset\":");
+	json_buf_u64(l, a->site.offset);
+	json_buf_str(l, ",\"dso\":");
+	json_buf_string(l, a->site.dso);
 	if (a->nframes)
-		json_frames(out, a->frames, a->nframes);
-	fputs_unlocked("}\n", out);
-	emit(r);
+		json_frames(l, a->frames, a->nframes);
+	json_buf_str(l, "}\n");
+	if (l->failed)
+		l->failed = false;	/* out of memory: the record is lost, as in emit() */
+	else
+		emit_text(r, l->buf, l->len);
 }
 
 /* The start of a record that marks a moment of process @p: fork, exec, exit. */

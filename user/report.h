@@ -36,6 +36,7 @@ struct report {
 	FILE *rec;		/* the record being written: a buffered stream into record */
 	struct report_batch *record;	/* what of it was written so far */
 	struct report_batch *batch;	/* whole records not written yet */
+	struct json_buf *line;		/* an --events record, put together in memory */
 };
 
 /* Sets up @r to write to @out; returns 0 or -errno. */

@@ -19,9 +19,39 @@ static void expect_json(const char *in, const char *want, const char *what)
 	char buf[256] = { 0 };
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 
+	struct json_buf b = { 0 };
+
 	json_string(f, in);
 	fclose(f);
 	report(!strcmp(buf, want), "json %s: %s", what, buf);
+	/* In memory, after a prefix that makes the buffer grow mid-string. */
+	for (int i = 0; i < 510; i++)
+		json_buf_putc(&b, 'x');
+	json_buf_string(&b, in);
+	report(!b.failed && b.len == 510 + strlen(want) && !memcmp(b.buf + 510, want, strlen(want)),
+	       "json in memory, %s: %.*s", what, (int)(b.len > 510 ? b.len - 510 : 0), b.buf + 510);
+	free(b.buf);
+}
+
+static void test_json_numbers(void)
+{
+	struct json_buf b = { 0 };
+	char want[64];
+
+	json_buf_u64(&b, 0);
+	json_buf_putc(&b, ' ');
+	json_buf_u64(&b, 18446744073709551615ULL);
+	json_buf_putc(&b, ' ');
+	json_buf_i64(&b, -9223372036854775807LL - 1);
+	json_buf_putc(&b, ' ');
+	json_buf_u64(&b, 140737488355328ULL);
+	json_buf_putc(&b, ' ');
+	json_buf_i64(&b, 7);
+	json_buf_putc(&b, '\0');
+	snprintf(want, sizeof(want), "%u %llu %lld %llu %d", 0, 18446744073709551615ULL,
+		 -9223372036854775807LL - 1, 140737488355328ULL, 7);
+	report(b.buf && !strcmp(b.buf, want), "json numbers: %s", b.buf ? b.buf : "-");
+	free(b.buf);
 }
 
 static void test_json(void)
@@ -35,6 +65,7 @@ static void test_json(void)
 	expect_json("\xc0\xaf", "\"\\ufffd\\ufffd\"", "overlong form replaced");
 	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "surrogate replaced");
 	expect_json("", "\"\"", "empty");
+	test_json_numbers();
 }
 
 static int run(char *const argv[], int release, int *code)
