@@ -44,6 +44,8 @@ struct dso {
 	struct dso_sym *syms;	/* in symbol table order: locals, then globals */
 	size_t nsyms, first_global;	/* syms[first_global..] are the globals */
 	bool syms_loaded;
+	/* The PT_LOAD segment the last file offset was in: [seg_off, seg_end) at seg_vaddr. */
+	uint64_t seg_off, seg_end, seg_vaddr;
 };
 
 struct symbolizer {
@@ -154,9 +156,15 @@ static struct dso *dso_get(struct symbolizer *s, const struct map_entry *e)
 static int file_offset_to_vaddr(struct dso *d, uint64_t off, uint64_t *vaddr)
 {
 	GElf_Addr bias;
-	Elf *elf = dwfl_module_getelf(d->mod, &bias);
+	Elf *elf;
 	size_t n;
 
+	/* An --events reader names each event: most fall in the segment of the one before. */
+	if (off >= d->seg_off && off < d->seg_end) {
+		*vaddr = off - d->seg_off + d->seg_vaddr;
+		return 0;
+	}
+	elf = dwfl_module_getelf(d->mod, &bias);
 	if (!elf || elf_getphdrnum(elf, &n))
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
@@ -165,7 +173,10 @@ static int file_offset_to_vaddr(struct dso *d, uint64_t off, uint64_t *vaddr)
 		if (!ph || ph->p_type != PT_LOAD)
 			continue;
 		if (off >= ph->p_offset && off < ph->p_offset + ph->p_filesz) {
-			*vaddr = off - ph->p_offset + ph->p_vaddr + bias;
+			d->seg_off = ph->p_offset;
+			d->seg_end = ph->p_offset + ph->p_filesz;
+			d->seg_vaddr = ph->p_vaddr + bias;
+			*vaddr = off - d->seg_off + d->seg_vaddr;
 			return 0;
 		}
 	}
