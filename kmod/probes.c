@@ -820,8 +820,9 @@ int cw_probes_init(void)
 /*
  * The probes of small-page faults are registered disabled and armed only
  * while something is watched: with nothing watched such a fault costs
- * nothing at all, not even a probe hit (huge-page faults: cw_huge_init()). Arming (at a WATCH) and disarming (once nothing is watched)
- * sleep, under cw_arm_mutex; the caller holds the watch list's mutex, so
+ * nothing at all, not even a probe hit (huge-page faults: cw_huge_init()).
+ * Arming (at a WATCH) and disarming (once nothing is watched) sleep, under
+ * cw_arm_mutex; the caller holds the watch list's mutex, so
  * the decision and the act cannot be overtaken by another WATCH.
  */
 int cw_probes_arm(void)
