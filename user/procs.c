@@ -54,6 +54,15 @@ static void maps_ref_put(struct maps_ref *r)
 	}
 }
 
+/* @p takes @parent's snapshot, as a forked child has its parent's map. */
+static void inherit_maps(struct proc *p, const struct proc *parent)
+{
+	maps_ref_put(p->maps);
+	p->maps = parent->maps;
+	p->maps->refs++;
+	p->maps_inherited = true;
+}
+
 static const struct maps *ref_maps(const struct maps_ref *r)
 {
 	return &r->data->m;
@@ -189,12 +198,8 @@ static void refresh_on_miss(struct proc_table *t, struct proc *p, uint64_t when)
 		return;
 	if (snapshot_older(parent->maps, when))
 		read_maps(t, parent);
-	if (parent->maps && parent->maps != p->maps) {
-		maps_ref_put(p->maps);
-		p->maps = parent->maps;
-		p->maps->refs++;
-		p->maps_inherited = true;
-	}
+	if (parent->maps && parent->maps != p->maps)
+		inherit_maps(p, parent);
 }
 
 int procs_init(struct proc_table *t)
@@ -339,23 +344,22 @@ void procs_read_added(struct proc_table *t)
 
 		if (p->exited)
 			continue;
-		/* The parent we found it under, not the reaper a late reparenting shows. */
-		if (p->walked)
-			;	/* named by the walk */
-		else if (p->ppid)
+		/*
+		 * A walked process was named by the walk. Else found under a
+		 * parent: that parent stays (not the reaper a late reparenting
+		 * shows), only the name is read.
+		 */
+		if (!p->walked && p->ppid)
 			procfs_read_comm(p->pid, p->comm, sizeof(p->comm));
-		else
+		else if (!p->walked)
 			read_stat(p);
 		if (p->maps || p->maps_gone)
 			continue;
 		parent = p->ppid ? procs_find(t, p->ppid) : NULL;
-		if (same_layout(p, parent)) {
-			p->maps = parent->maps;
-			p->maps->refs++;
-			p->maps_inherited = true;
-		} else {
+		if (same_layout(p, parent))
+			inherit_maps(p, parent);
+		else
 			read_maps(t, p);
-		}
 	}
 	t->nunread = 0;
 }
@@ -390,11 +394,8 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 	if (read_maps(t, c) || !pp)
 		return;
 	read_maps(t, pp);
-	if (pp->maps) {
-		c->maps = pp->maps;
-		c->maps->refs++;
-		c->maps_inherited = true;
-	}
+	if (pp->maps)
+		inherit_maps(c, pp);
 }
 
 static struct maps_ahead *find_ahead(struct proc_table *t, pid_t pid)

@@ -170,20 +170,33 @@ static void json_counts(FILE *out, const uint64_t *counts)
 	fputc('}', out);
 }
 
+/* @key (with its punctuation: ",\"pid\":") and @v. */
+static inline void put_key_u64(struct json_buf *l, const char *key, uint64_t v)
+{
+	json_buf_str(l, key);
+	json_buf_u64(l, v);
+}
+
+/* "symbol":S,"offset":N,"dso":D of a code site (S null without a symbol). */
+static void put_site(struct json_buf *l, const struct site_stat *s)
+{
+	json_buf_str(l, "\"symbol\":");
+	if (s->symbol)
+		json_buf_string(l, s->symbol);
+	else
+		json_buf_str(l, "null");
+	put_key_u64(l, ",\"offset\":", s->offset);
+	json_buf_str(l, ",\"dso\":");
+	json_buf_string(l, s->dso);
+}
+
 /* ,"stack":[{"symbol":S,"offset":N,"dso":D},...]: a call chain, innermost first. */
 static void json_frames(struct json_buf *l, const struct site_stat *frames, int n)
 {
 	json_buf_str(l, ",\"stack\":[");
 	for (int i = 0; i < n; i++) {
-		json_buf_str(l, i ? ",{\"symbol\":" : "{\"symbol\":");
-		if (frames[i].symbol)
-			json_buf_string(l, frames[i].symbol);
-		else
-			json_buf_str(l, "null");
-		json_buf_str(l, ",\"offset\":");
-		json_buf_u64(l, frames[i].offset);
-		json_buf_str(l, ",\"dso\":");
-		json_buf_string(l, frames[i].dso);
+		json_buf_str(l, i ? ",{" : "{");
+		put_site(l, &frames[i]);
 		json_buf_putc(l, '}');
 	}
 	json_buf_putc(l, ']');
@@ -218,39 +231,25 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 	}
 	/* The same line as fprintf() would write, with a fraction of its work. */
 	l->len = 0;
-	json_buf_str(l, "{\"type\":\"event\",\"time_ns\":");
-	json_buf_u64(l, ev->time_ns);
+	put_key_u64(l, "{\"type\":\"event\",\"time_ns\":", ev->time_ns);
 	json_buf_str(l, ",\"pid\":");
 	json_buf_i64(l, ev->pid);
-	json_buf_str(l, ",\"tid\":");
-	json_buf_u64(l, ev->tid);
+	put_key_u64(l, ",\"tid\":", ev->tid);
 	json_buf_str(l, ",\"ppid\":");
 	json_buf_i64(l, p->ppid);
 	json_buf_str(l, ",\"comm\":");
 	json_buf_string(l, p->comm);
 	json_buf_str(l, ",\"kind\":\"");
 	json_buf_str(l, kind);
-	json_buf_str(l, "\",\"addr\":");
-	json_buf_u64(l, ev->addr);
-	json_buf_str(l, ",\"page_size\":");
-	json_buf_u64(l, ev->page_size);
-	json_buf_str(l, ",\"vm_start\":");
-	json_buf_u64(l, ev->vm_start);
-	json_buf_str(l, ",\"vm_end\":");
-	json_buf_u64(l, ev->vm_end);
+	put_key_u64(l, "\",\"addr\":", ev->addr);
+	put_key_u64(l, ",\"page_size\":", ev->page_size);
+	put_key_u64(l, ",\"vm_start\":", ev->vm_start);
+	put_key_u64(l, ",\"vm_end\":", ev->vm_end);
 	json_buf_str(l, ",\"region\":");
 	json_buf_string(l, a->region);
-	json_buf_str(l, ",\"ip\":");
-	json_buf_u64(l, ev->ip);
-	json_buf_str(l, ",\"symbol\":");
-	if (a->site.symbol)
-		json_buf_string(l, a->site.symbol);
-	else
-		json_buf_str(l, "null");
-	json_buf_str(l, ",\"offset\":");
-	json_buf_u64(l, a->site.offset);
-	json_buf_str(l, ",\"dso\":");
-	json_buf_string(l, a->site.dso);
+	put_key_u64(l, ",\"ip\":", ev->ip);
+	json_buf_putc(l, ',');
+	put_site(l, &a->site);
 	if (a->nframes)
 		json_frames(l, a->frames, a->nframes);
 	json_buf_str(l, "}\n");
