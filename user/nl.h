@@ -18,7 +18,7 @@ struct cw_nl {
 	unsigned int portid;
 	uint32_t seq;
 	uint32_t family_version;	/* the module's protocol version */
-	uint64_t overruns;		/* receive buffer overflows (ENOBUFS) */
+	uint64_t overruns;		/* ENOBUFS seen: not messages lost (see totals()) */
 	struct cw_stream stream;
 	char *buf;
 	size_t buflen;
