@@ -49,6 +49,8 @@ out=$(tests/guest.sh --kernel "$s" tests/harness/fails.sh tests/harness/overruns
 check "failed assertion is FAIL" "^FAIL \[$s\] tests/harness/fails.sh \(exit 1" "$out"
 check "failed assertion's output is shown" "deliberately wrong product: got '42', expected '43'" "$out"
 check "test past its limit is FAIL" "^FAIL \[$s\] tests/harness/overruns.sh \(timed out after 5s" "$out"
+check "a timed-out test's output shows its sleeping process (tests/lib/hang-dump.sh)" \
+	'hang-dump: pid=[0-9]+ comm=sleep state=S .*stack=[a-z_.0-9<]*nanosleep' "$out"
 check "the guest goes on after a timed-out test" "^PASS \[$s\] tests/harness/passes.sh" "$out"
 check "a test outlives an orphaned process group's SIGHUP" "^PASS \[$s\] tests/harness/orphan_hup.sh" "$out"
 
