@@ -34,7 +34,7 @@ meminfo_line() {
 
 # proc_line DIR: one user process, or nothing for a kernel thread.
 proc_line() {
-	local d=$1 cmdline='' stat rest comm state utime stime wchan=? syscall=? frames=() stack='' f
+	local d=$1 cmdline='' stat rest comm state utime stime wchan='?' syscall='?' frames=() stack='' f
 	read -r -d '' cmdline <"$d/cmdline" 2>/dev/null
 	[ -n "$cmdline" ] || return 0	# kernel threads have no command line
 	read -r stat <"$d/stat" 2>/dev/null || return 0
