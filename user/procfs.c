@@ -72,14 +72,14 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
-static char *put_str(char *at, char *end, const char *s)
+static char *put_str(char *at, const char *end, const char *s)
 {
 	while (*s && at < end)
 		*at++ = *s++;
 	return at;
 }
 
-static char *put_decimal(char *at, char *end, unsigned int v)
+static char *put_decimal(char *at, const char *end, unsigned int v)
 {
 	char digits[10];
 	int n = 0;
@@ -161,7 +161,7 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 	st->threads = (long)field[20];
 	st->vsize = field[23];
 	*close_paren = 0;
-	snprintf(st->comm, sizeof(st->comm), "%s", open_paren + 1);
+	procfs_copy_name(st->comm, sizeof(st->comm), open_paren + 1);
 	return 0;
 }
 
@@ -176,7 +176,7 @@ int procfs_read_comm(pid_t pid, char *comm, size_t size)
 		return -ESRCH;
 	if (buf[n - 1] == '\n')
 		buf[n - 1] = 0;
-	snprintf(comm, size, "%s", buf);
+	procfs_copy_name(comm, size, buf);
 	return 0;
 }
 

@@ -266,7 +266,7 @@ static void read_stat(struct proc *p)
 		return;
 	p->ppid = st.ppid;
 	/* Cut as the kernel cuts names in its notices (TASK_COMM_LEN). */
-	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, st.comm);
+	procfs_copy_name(p->comm, sizeof(p->comm), st.comm);
 }
 
 static struct proc *proc_new(struct proc_table *t, pid_t pid)
@@ -316,7 +316,7 @@ struct proc *procs_add(struct proc_table *t, pid_t pid)
 
 void procs_walked(struct proc *p, const struct procfs_stat *st)
 {
-	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, st->comm);
+	procfs_copy_name(p->comm, sizeof(p->comm), st->comm);
 	if (!p->ppid)
 		p->ppid = st->ppid;
 	p->vsize = st->vsize;
@@ -379,7 +379,7 @@ void procs_fork(struct proc_table *t, pid_t parent, pid_t child, const char *com
 		return;
 	c->ppid = parent;
 	if (comm)
-		snprintf(c->comm, sizeof(c->comm), "%s", comm);
+		procfs_copy_name(c->comm, sizeof(c->comm), comm);
 	else if (pp)
 		memcpy(c->comm, pp->comm, sizeof(c->comm));
 	if (c->maps)
@@ -683,7 +683,6 @@ static void unwind_event(struct proc_table *t, struct proc *p, const struct cw_e
 			 struct attribution *a)
 {
 	uint64_t pcs[CW_CHAIN_FRAMES];
-	const struct maps_data *before;
 	int n = unwind_sample_of(p, ev, pcs);
 
 	a->nframes = 0;
@@ -694,7 +693,8 @@ static void unwind_event(struct proc_table *t, struct proc *p, const struct cw_e
 	 * fresh map, the process's own or, if it is gone, its parent's.
 	 */
 	if (n > 0 && !maps_find(ref_maps(p->maps), pcs[n - 1])) {
-		before = p->maps->data;
+		const struct maps_data *before = p->maps->data;
+
 		refresh_on_miss(t, p, ev->time_ns);
 		if (p->maps && p->maps->data != before)
 			n = unwind_sample_of(p, ev, pcs);

@@ -177,6 +177,26 @@ static inline void put_key_u64(struct json_buf *l, const char *key, uint64_t v)
 	json_buf_u64(l, v);
 }
 
+/* {"copy":N,...}: the counts per outcome, in the order of json_counts(). */
+static void json_buf_counts(struct json_buf *l, const uint64_t *counts)
+{
+	for (size_t i = 0; i < N_OUTCOMES; i++) {
+		json_buf_str(l, i ? ",\"" : "{\"");
+		json_buf_str(l, cw_outcome_name(outcome_order[i]));
+		put_key_u64(l, "\":", counts[outcome_order[i]]);
+	}
+	json_buf_putc(l, '}');
+}
+
+/* Adds the record put together in @l to the batch. */
+static void emit_line(const struct report *r, struct json_buf *l)
+{
+	if (l->failed)
+		l->failed = false;	/* out of memory: the record is lost, as in emit() */
+	else
+		emit_text(r, l->buf, l->len);
+}
+
 /* "symbol":S,"offset":N,"dso":D of a code site (S null without a symbol). */
 static void put_site(struct json_buf *l, const struct site_stat *s)
 {
@@ -253,40 +273,51 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 	if (a->nframes)
 		json_frames(l, a->frames, a->nframes);
 	json_buf_str(l, "}\n");
-	if (l->failed)
-		l->failed = false;	/* out of memory: the record is lost, as in emit() */
-	else
-		emit_text(r, l->buf, l->len);
+	emit_line(r, l);
 }
 
 /* The start of a record that marks a moment of process @p: fork, exec, exit. */
-static void json_moment(const struct report *r, const char *type, const struct proc *p,
-			uint64_t time_ns)
+static struct json_buf *json_moment(const struct report *r, const char *type,
+				    const struct proc *p, uint64_t time_ns)
 {
-	fprintf(r->rec, "{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"pid\":%d,\"ppid\":%d,\"comm\":",
-		type, time_ns, p->pid, p->ppid);
-	json_string(r->rec, p->comm);
+	struct json_buf *l = r->line;
+
+	l->len = 0;
+	json_buf_str(l, "{\"type\":\"");
+	json_buf_str(l, type);
+	put_key_u64(l, "\",\"time_ns\":", time_ns);
+	json_buf_str(l, ",\"pid\":");
+	json_buf_i64(l, p->pid);
+	json_buf_str(l, ",\"ppid\":");
+	json_buf_i64(l, p->ppid);
+	json_buf_str(l, ",\"comm\":");
+	json_buf_string(l, p->comm);
+	return l;
 }
 
 void report_exit(const struct report *r, const struct proc *p, const struct cw_exit *ex)
 {
+	struct json_buf *l;
+
 	if (!r->json)
 		return;
-	json_moment(r, "exit", p, ex->time_ns);
-	fputs(",\"counts\":", r->rec);
-	json_counts(r->rec, proc_counts(p));
-	fputs("}\n", r->rec);
-	emit(r);
+	l = json_moment(r, "exit", p, ex->time_ns);
+	json_buf_str(l, ",\"counts\":");
+	json_buf_counts(l, proc_counts(p));
+	json_buf_str(l, "}\n");
+	emit_line(r, l);
 }
 
 void report_moment(const struct report *r, const struct proc *p, const char *type,
 		   uint64_t time_ns)
 {
+	struct json_buf *l;
+
 	if (!r->json)
 		return;
-	json_moment(r, type, p, time_ns);
-	fputs("}\n", r->rec);
-	emit(r);
+	l = json_moment(r, type, p, time_ns);
+	json_buf_str(l, "}\n");
+	emit_line(r, l);
 }
 
 static const struct region_stat *top_region(const struct proc *p)

@@ -152,7 +152,7 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 		return;
 	procs_exec(&s->procs, n->pid);
 	if (n->comm[0])
-		snprintf(p->comm, sizeof(p->comm), "%s", n->comm);
+		procfs_copy_name(p->comm, sizeof(p->comm), n->comm);
 	views_moment(&s->views, p, NULL, "exec", n->time_ns, p->comm);
 	report_moment(&s->rep, p, "exec", n->time_ns);
 }
