@@ -43,6 +43,39 @@ static int plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+#define BYTES(c) (0x0101010101010101ULL * (c))
+
+/* Some byte of @w is zero: exact as to whether, not as to which. */
+static inline uint64_t zero_byte(uint64_t w)
+{
+	return (w - BYTES(1)) & ~w & BYTES(0x80);
+}
+
+/*
+ * How many bytes of @s (of @len) JSON takes as they are, from the start.
+ * Eight at a time while none needs a look of its own (a control
+ * character, DEL, a quote, a backslash, or a byte of a UTF-8 sequence):
+ * names and paths are mostly nothing else, and a byte at a time was most
+ * of an --events line's cost (tests/unit/test_json_spawn.c checks both
+ * paths alike).
+ */
+static size_t plain_run(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, sizeof(w));
+		if ((((w - BYTES(0x20)) & ~w) | w | zero_byte(w ^ BYTES('"')) |
+		     zero_byte(w ^ BYTES('\\')) | zero_byte(w ^ BYTES(0x7f))) & BYTES(0x80))
+			break;
+	}
+	while (i < len && plain(s[i]))
+		i++;
+	return i;
+}
+
 /*
  * The character at @s, escaped, into @esc; returns the length of that,
  * and sets *@used to the bytes of @s it stands for.
@@ -92,15 +125,16 @@ void json_string(FILE *out, const char *str)
 	char esc[8];
 	size_t used;
 
-	fputc_unlocked('"', out);
-	while (*s) {
-		const unsigned char *run = s;
+	const unsigned char *end = s + strlen(str);
 
-		while (plain(*s))
-			s++;
-		if (s > run)
-			fwrite_unlocked(run, 1, (size_t)(s - run), out);
-		if (*s) {
+	fputc_unlocked('"', out);
+	while (s < end) {
+		size_t run = plain_run(s, (size_t)(end - s));
+
+		if (run)
+			fwrite_unlocked(s, 1, run, out);
+		s += run;
+		if (s < end) {
 			fwrite_unlocked(esc, 1, escape_one(s, esc, &used), out);
 			s += used;
 		}
@@ -133,15 +167,15 @@ void json_buf_string(struct json_buf *b, const char *str)
 	char esc[8];
 	size_t used;
 
-	json_buf_putc(b, '"');
-	while (*s) {
-		const unsigned char *run = s;
+	const unsigned char *end = s + strlen(str);
 
-		while (plain(*s))
-			s++;
-		if (s > run)
-			json_buf_put(b, (const char *)run, (size_t)(s - run));
-		if (*s) {
+	json_buf_putc(b, '"');
+	while (s < end) {
+		size_t run = plain_run(s, (size_t)(end - s));
+
+		json_buf_put(b, (const char *)s, run);
+		s += run;
+		if (s < end) {
 			json_buf_put(b, esc, escape_one(s, esc, &used));
 			s += used;
 		}

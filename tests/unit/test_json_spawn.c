@@ -33,6 +33,29 @@ static void expect_json(const char *in, const char *want, const char *what)
 	free(b.buf);
 }
 
+/* expect_json() without a line per case: counts what differs in *@bad. */
+static void expect_json_quiet(const char *in, const char *want, int *bad)
+{
+	char buf[256] = { 0 };
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+	struct json_buf b = { 0 };
+
+	if (!f) {
+		(*bad)++;
+		return;
+	}
+	json_string(f, in);
+	fclose(f);
+	json_buf_string(&b, in);
+	if (strcmp(buf, want) || b.failed || b.len != strlen(want) || memcmp(b.buf, want, b.len)) {
+		if (!*bad)
+			fprintf(stderr, "json of %s: %s, in memory %.*s, wanted %s\n", in, buf,
+				(int)b.len, b.buf, want);
+		(*bad)++;
+	}
+	free(b.buf);
+}
+
 static void test_json_numbers(void)
 {
 	struct json_buf b = { 0 };
@@ -54,6 +77,54 @@ static void test_json_numbers(void)
 	free(b.buf);
 }
 
+/* What one byte @c alone (not part of a valid UTF-8 sequence) becomes. */
+static void escaped_byte(unsigned char c, char *out)
+{
+	if (c == '"' || c == '\\')
+		sprintf(out, "\\%c", c);
+	else if (c == '\n')
+		strcpy(out, "\\n");
+	else if (c == '\t')
+		strcpy(out, "\\t");
+	else if (c < 0x20 || c == 0x7f)
+		sprintf(out, "\\u%04x", c);
+	else if (c >= 0x80)
+		strcpy(out, "\\ufffd");
+	else
+		sprintf(out, "%c", c);
+}
+
+/*
+ * Every byte value at every place of the first three 8-byte words of a
+ * name, and the name cut at every length: whether a word is taken whole
+ * or looked at byte by byte (json.c plain_run()), the output is the same.
+ */
+static void test_json_every_byte(void)
+{
+	int bad = 0, cases = 0;
+
+	for (int c = 1; c < 256; c++) {
+		for (int at = 0; at < 24; at++) {
+			for (int len = at + 1; len <= 26; len += 5) {
+				char in[32], want[64], mid[8];
+				int n;
+
+				memset(in, 'a', sizeof(in));
+				in[at] = (char)c;
+				in[len] = 0;
+				escaped_byte((unsigned char)c, mid);
+				n = snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", at, in, mid,
+					     len - at - 1, in + at + 1);
+				if (n < 0 || (size_t)n >= sizeof(want))
+					return;
+				expect_json_quiet(in, want, &bad);
+				cases++;
+			}
+		}
+	}
+	report(!bad, "json: each byte at each place of a name (%d cases, %d wrong)", cases, bad);
+}
+
 static void test_json(void)
 {
 	expect_json("python3", "\"python3\"", "plain");
@@ -66,6 +137,7 @@ static void test_json(void)
 	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "surrogate replaced");
 	expect_json("", "\"\"", "empty");
 	test_json_numbers();
+	test_json_every_byte();
 }
 
 static int run(char *const argv[], int release, int *code)
