@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of user/json.c and user/spawn.c. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,47 @@ static void test_json_numbers(void)
 	free(b.buf);
 }
 
+/* One number written as printf writes it, or a count of it in *@bad. */
+static void expect_u64(uint64_t v, int *bad)
+{
+	struct json_buf b = { 0 };
+	char want[32];
+
+	json_buf_u64(&b, v);
+	snprintf(want, sizeof(want), "%" PRIu64, v);
+	if (b.failed || b.len != strlen(want) || memcmp(b.buf, want, b.len)) {
+		if (!*bad)
+			fprintf(stderr, "json number %s written as %.*s\n", want, (int)b.len, b.buf);
+		(*bad)++;
+	}
+	free(b.buf);
+}
+
+/*
+ * Around every power of ten (where the digit count and the 8-digit
+ * chunks change), every power of two, and pseudo-random values of every
+ * magnitude.
+ */
+static void test_json_every_width(void)
+{
+	uint64_t p = 1, x = 0x9e3779b97f4a7c15ULL;
+	int bad = 0, cases = 0;
+
+	for (int e = 0; e < 20; e++, p *= 10) {
+		for (int d = -2; d <= 2; d++, cases++)
+			expect_u64(p + (uint64_t)(int64_t)d, &bad);
+	}
+	for (int e = 0; e < 64; e++, cases++)
+		expect_u64(1ULL << e, &bad);
+	for (int i = 0; i < 20000; i++, cases++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		expect_u64(x >> (i % 64), &bad);
+	}
+	report(!bad, "json numbers of every width (%d cases, %d wrong)", cases, bad);
+}
+
 /* What one byte @c alone (not part of a valid UTF-8 sequence) becomes. */
 static void escaped_byte(unsigned char c, char *out)
 {
@@ -137,6 +179,7 @@ static void test_json(void)
 	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "surrogate replaced");
 	expect_json("", "\"\"", "empty");
 	test_json_numbers();
+	test_json_every_width();
 	test_json_every_byte();
 }
 
