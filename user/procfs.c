@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What the reader reads of a process from /proc, besides its memory map. */
 #include "procfs.h"
+#include "str.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -161,7 +162,7 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 	st->threads = (long)field[20];
 	st->vsize = field[23];
 	*close_paren = 0;
-	procfs_copy_name(st->comm, sizeof(st->comm), open_paren + 1);
+	str_copy(st->comm, sizeof(st->comm), open_paren + 1);
 	return 0;
 }
 
@@ -176,7 +177,7 @@ int procfs_read_comm(pid_t pid, char *comm, size_t size)
 		return -ESRCH;
 	if (buf[n - 1] == '\n')
 		buf[n - 1] = 0;
-	procfs_copy_name(comm, size, buf);
+	str_copy(comm, size, buf);
 	return 0;
 }
 

@@ -4,7 +4,6 @@
 #define COWWATCH_PROCFS_H
 
 #include <stddef.h>
-#include <string.h>
 #include <sys/types.h>
 
 #define PF_KTHREAD 0x00200000	/* include/linux/sched.h: the task is a kernel thread */
@@ -53,18 +52,5 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st);
 int procfs_read_comm(pid_t pid, char *comm, size_t size);
 /* The process (thread group) @pid belongs to, from /proc/@pid/status; 0 if unknown. */
 pid_t procfs_tgid(pid_t pid);
-
-/*
- * Copies the name @src into @dst of @size bytes, cut to fit and always
- * terminated: what snprintf(dst, size, "%s", src) does, without a format
- * to parse (done for each process an attach walks).
- */
-static inline void procfs_copy_name(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = 0;
-}
 
 #endif /* COWWATCH_PROCFS_H */

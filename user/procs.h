@@ -106,8 +106,11 @@ struct proc_table {
 	 */
 	bool offline;
 	struct symbolizer *sym;
-	char **names;		/* interned region names */
+	char **names;		/* interned names (regions, files, symbols), owned */
 	size_t nnames, cap_names;
+	/* An open-addressing index of names: slots hold an index + 1, 0 free. */
+	uint32_t *name_slots;
+	size_t name_slot_count;	/* a power of two, at most 3/4 used */
 	struct file_name *files[256];	/* paths of the files events hit */
 	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
 	struct procfs_text text;	/* the last read's raw text */

@@ -10,6 +10,8 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "str.h"
+
 struct decode_ctx {
 	struct cw_stream *st;
 	const struct cw_handlers *h;
@@ -76,7 +78,7 @@ static uint64_t u64_or(const struct nlattr *a, uint64_t dflt)
 /* A name from the kernel, cut as the kernel cuts it (TASK_COMM_LEN). */
 static void copy_comm(char comm[CW_COMM_LEN], const struct nlattr *a)
 {
-	snprintf(comm, CW_COMM_LEN, "%s", a ? mnl_attr_get_str(a) : "");
+	str_copy(comm, CW_COMM_LEN, a ? mnl_attr_get_str(a) : "");
 }
 
 /* COWWATCH_A_FILE: a file's path, for the event and count records after it. */
@@ -174,7 +176,7 @@ static int decode_record(struct decode_ctx *d, const struct cowwatch_event *rec)
 	ev.tgid = rec->tgid;
 	ev.tid = rec->tid;
 	/* The kernel's name ends with a NUL within 16 bytes; a forged one may not. */
-	snprintf(ev.comm, sizeof(ev.comm), "%.*s", (int)sizeof(ev.comm) - 1, rec->comm);
+	str_copy(ev.comm, sizeof(ev.comm), rec->comm);
 	ev.addr = rec->addr;
 	ev.ip = rec->ip;
 	ev.outcome = rec->outcome;

@@ -22,6 +22,7 @@
 #include "procs.h"
 #include "report.h"
 #include "spawn.h"
+#include "str.h"
 #include "views.h"
 
 /*
@@ -152,7 +153,7 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 		return;
 	procs_exec(&s->procs, n->pid);
 	if (n->comm[0])
-		procfs_copy_name(p->comm, sizeof(p->comm), n->comm);
+		str_copy(p->comm, sizeof(p->comm), n->comm);
 	views_moment(&s->views, p, NULL, "exec", n->time_ns, p->comm);
 	report_moment(&s->rep, p, "exec", n->time_ns);
 }

@@ -50,6 +50,7 @@ struct dso {
 
 struct symbolizer {
 	struct dso *buckets[DSO_BUCKETS];
+	struct dso *last;	/* the DSO of the last lookup: most events name the one before's */
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -123,17 +124,32 @@ static void dso_open(struct dso *d)
 	d->dwfl = dwfl;
 }
 
+static bool dso_is(const struct dso *d, const struct map_entry *e)
+{
+	return d->ino == e->ino && d->dev_major == e->dev_major &&
+	       d->dev_minor == e->dev_minor && !strcmp(d->path, e->path);
+}
+
+/*
+ * The DSO of @e's file, opened on first use. The last one found is tried
+ * before hashing the path: an --events reader looks up every event's code,
+ * and hashing the path byte by byte was a third of that lookup.
+ */
 static struct dso *dso_get(struct symbolizer *s, const struct map_entry *e)
 {
-	uint64_t h = hash_bytes(e->path, strlen(e->path), 0xcbf29ce484222325ULL);
+	uint64_t h;
 	struct dso **bucket, *d;
 
+	if (s->last && dso_is(s->last, e))
+		return s->last;
+	h = hash_bytes(e->path, strlen(e->path), 0xcbf29ce484222325ULL);
 	h = hash_bytes(&e->ino, sizeof(e->ino), h);
 	bucket = &s->buckets[h % DSO_BUCKETS];
 	for (d = *bucket; d; d = d->next) {
-		if (d->ino == e->ino && d->dev_major == e->dev_major &&
-		    d->dev_minor == e->dev_minor && !strcmp(d->path, e->path))
+		if (dso_is(d, e)) {
+			s->last = d;
 			return d;
+		}
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -149,6 +165,7 @@ static struct dso *dso_get(struct symbolizer *s, const struct map_entry *e)
 	dso_open(d);
 	d->next = *bucket;
 	*bucket = d;
+	s->last = d;
 	return d;
 }
 

@@ -654,6 +654,47 @@ static void test_attached_gone(uint64_t ip)
 	procs_free(&t);
 }
 
+/*
+ * Interned names: one copy per distinct name, found again through every
+ * growth of the index (64 slots doubled to 8192), names that differ in a
+ * last byte, by length, or past the first eight bytes told apart.
+ */
+static void test_interned_names(void)
+{
+	static const char *const pairs[][2] = {
+		{ "/usr/lib/libfoo.so.1", "/usr/lib/libfoo.so.2" },
+		{ "[anon]", "[anon]x" },
+		{ "abcdefgh", "abcdefgi" },
+		{ "", "x" },
+	};
+	const char *first[5000];
+	struct proc_table t;
+	char path[64];
+	int bad = 0;
+
+	report(procs_init(&t) == 0, "names: table created");
+	for (int i = 0; i < 5000; i++) {
+		snprintf(path, sizeof(path), "/srv/data/shard-%d.bin", i);
+		first[i] = procs_file(&t, 0x1c, (uint64_t)i + 1, path);
+		bad += !first[i] || strcmp(first[i], path);
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(path, sizeof(path), "/srv/data/shard-%d.bin", i);
+		bad += procs_file(&t, 0x1d, (uint64_t)i + 1, path) != first[i];
+	}
+	report(!bad && t.nnames == 5000, "names: 5000 paths each kept once, found again (%d wrong, %zu kept)",
+	       bad, t.nnames);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *a = procs_file(&t, 0x1e, 100000 + 2 * i, pairs[i][0]);
+		const char *b = procs_file(&t, 0x1e, 100001 + 2 * i, pairs[i][1]);
+
+		report(a != b && !strcmp(a, pairs[i][0]) && !strcmp(b, pairs[i][1]) &&
+		       procs_file(&t, 0x1f, 100000 + 2 * i, pairs[i][0]) == a,
+		       "names: '%s' and '%s' apart", pairs[i][0], pairs[i][1]);
+	}
+	procs_free(&t);
+}
+
 int main(void)
 {
 	const pid_t self = getpid(), child = 0x7ffffff0;	/* a pid no process has */
@@ -669,6 +710,7 @@ int main(void)
 	const char *first_region;
 	size_t n;
 
+	test_interned_names();
 	report(procs_init(&t) == 0, "table created");
 	report(maps_read_pid(self, &m) == 0, "own maps read");
 	anon_e = maps_find(&m, (uint64_t)(uintptr_t)anon);

@@ -191,6 +191,22 @@ static int decode(struct cw_stream *st, struct seen *s, const void *buf, size_t 
 	return cw_proto_decode(st, buf, len, &handlers, s);
 }
 
+/* A forged record: its name fills the field, with no NUL. */
+static void test_forged_name(void)
+{
+	char buf[8192];
+	struct cw_stream st = { .family = FAMILY };
+	struct nlmsghdr *nlh = put_msg(buf, COWWATCH_CMD_EVENTS, 0);
+	struct cowwatch_event forged = record(79, COWWATCH_OUT_COPY, 0x7f0000003000ULL);
+	struct seen s;
+
+	memset(forged.comm, 'x', sizeof(forged.comm));
+	put_records(nlh, &forged, 1);
+	report(decode(&st, &s, buf, nlh->nlmsg_len) == 0 && s.nev == 1 &&
+	       !strcmp(s.ev[0].comm, "xxxxxxxxxxxxxxx"),
+	       "a record's name without its NUL is cut to 15 bytes (%s)", s.ev[0].comm);
+}
+
 static void test_events(void)
 {
 	char buf[8192];
@@ -680,6 +696,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		seed_dir = argv[1];
 	test_events();
+	test_forged_name();
 	test_stacks();
 	test_counts();
 	test_exit_gone_and_batches();
