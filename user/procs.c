@@ -593,6 +593,19 @@ static const char *file_path(struct proc_table *t, const struct cw_event *ev)
 	return *slot ? (*slot)->path : NULL;
 }
 
+/* @literal interned, kept in *@cache: the names most events of a storm get. */
+static const char *fixed_name(struct proc_table *t, const char **cache, const char *literal)
+{
+	const char *name;
+
+	if (*cache)
+		return *cache;
+	name = intern(t, literal);
+	if (strcmp(name, "[?]"))	/* out of memory: asked again next time */
+		*cache = name;
+	return name;
+}
+
 static const char *region_name(struct proc_table *t, struct proc *p, const struct cw_event *ev)
 {
 	const struct map_entry *e;
@@ -603,19 +616,23 @@ static const char *region_name(struct proc_table *t, struct proc *p, const struc
 	if (known)
 		return known;
 	if (!ev->ino && (ev->flags & COWWATCH_EVF_HEAP))
-		return intern(t, "[heap]");
+		return fixed_name(t, &t->name_heap, "[heap]");
 	if (!ev->ino && (ev->flags & COWWATCH_EVF_STACK))
-		return intern(t, "[stack]");
+		return fixed_name(t, &t->name_stack, "[stack]");
 	e = event_region(p, ev);
 	if (!e) {
+		const struct maps_data *before = p->maps ? p->maps->data : NULL;
+
+		/* Looked up again only in a snapshot that changed. */
 		refresh_on_miss(t, p, ev->time_ns);
-		e = event_region(p, ev);
+		if (p->maps && p->maps->data != before)
+			e = event_region(p, ev);
 	}
 	if (e)
 		return intern(t, map_entry_name(e));
 	/* Interned like every name: regions are told apart by the pointer. */
 	if (!ev->ino)
-		return intern(t, "[anon]");
+		return fixed_name(t, &t->name_anon, "[anon]");
 	/* The kernel's dev is new_encode_dev(): minor bits around the major. */
 	snprintf(buf, sizeof(buf), "[file %x:%x inode %llu]", (ev->dev & 0xfff00) >> 8,
 		 (ev->dev & 0xff) | ((ev->dev >> 12) & 0xfff00), (unsigned long long)ev->ino);

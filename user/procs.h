@@ -111,6 +111,7 @@ struct proc_table {
 	/* An open-addressing index of names: slots hold an index + 1, 0 free. */
 	uint32_t *name_slots;
 	size_t name_slot_count;	/* a power of two, at most 3/4 used */
+	const char *name_anon, *name_heap, *name_stack;	/* interned once asked for */
 	struct file_name *files[256];	/* paths of the files events hit */
 	uint64_t maps_reads;	/* /proc/PID/maps reads tried */
 	struct procfs_text text;	/* the last read's raw text */
