@@ -214,7 +214,7 @@ boot_qemu() {
 		-nodefaults -no-reboot -display none -monitor none \
 		-serial "file:$out/console.log" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 sysctl.kernel.hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1" \
+		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 softlockup_all_cpu_backtrace=1 sysctl.kernel.hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 sysctl.kernel.panic_on_rcu_stall=1" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$out,mount_tag=results,security_model=none" \
 		</dev/null >"$out/qemu.log" 2>&1

@@ -58,7 +58,17 @@ fi
 echo "== unit tests"
 for t in tests/unit/*.sh; do run_host_test "$t"; done
 
-guest_tests=(tests/guest/*.sh)
+# A test marked "# guest-boot: own" runs in a boot of its own, after the
+# others: cow_thp.sh on 6.12, run after a dozen tests in one boot, stalled a
+# CPU for 20-95 s in some 1 run in 5 on a loaded host (a soft lockup in
+# clear_page_erms in two of them, and once in CI), never in 18 runs as the
+# first test of a boot. What the earlier tests leave behind is not known
+# yet (README: "A 6.12 guest's stall after other tests").
+shared_tests=() own_tests=()
+for t in tests/guest/*.sh; do
+	if grep -q '^# guest-boot: own$' "$t"; then own_tests+=("$t"); else shared_tests+=("$t"); fi
+done
+guest_tests=("${shared_tests[@]}" "${own_tests[@]}")
 for s in $SUPPORTED_KERNELS; do
 	echo "== kernel $s"
 	start=$(date +%s)
@@ -77,7 +87,10 @@ for s in $SUPPORTED_KERNELS; do
 		continue
 	fi
 	before=$(grep -c " $s " "$verdicts")
-	tests/guest.sh --kernel "$s" --no-build --verdicts "$verdicts" "${guest_tests[@]}"
+	tests/guest.sh --kernel "$s" --no-build --verdicts "$verdicts" "${shared_tests[@]}"
+	for t in "${own_tests[@]}"; do
+		tests/guest.sh --kernel "$s" --no-build --verdicts "$verdicts" "$t"
+	done
 	reported=$(($(grep -c " $s " "$verdicts") - before))
 	if [ "$reported" -ne "${#guest_tests[@]}" ]; then
 		record FAIL "[$s] guest tests" "only $reported of ${#guest_tests[@]} reported a verdict"

@@ -11,6 +11,7 @@
 # (tests/bin/cwread), and cowwatch's default mode (counts in the kernel),
 # whose summary must agree.
 # guest-timeout: 180
+# guest-boot: own
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 . "$COWWATCH_SRC/tests/lib/cw-guest.sh"
 truth=$COWWATCH_SRC/tests/workloads/thptruth
