@@ -122,10 +122,9 @@ static size_t escape_one(const unsigned char *s, char esc[8], size_t *used)
 void json_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
 	char esc[8];
 	size_t used;
-
-	const unsigned char *end = s + strlen(str);
 
 	fputc_unlocked('"', out);
 	while (s < end) {
@@ -164,10 +163,9 @@ bool json_buf_room(struct json_buf *b, size_t n)
 void json_buf_string(struct json_buf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *end = s + strlen(str);
 	char esc[8];
 	size_t used;
-
-	const unsigned char *end = s + strlen(str);
 
 	json_buf_putc(b, '"');
 	while (s < end) {
