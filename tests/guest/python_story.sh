@@ -19,18 +19,24 @@
 # Then records-share plain once more with --stacks, 10,000 records:
 # check_gc_chain.py wants the collector's copies (deduce_unreachable)
 # folded with their callers, from the interpreter loop through
-# gc_collect_main, every EXIT and no event lost. The run makes some 6,200
-# samples; cowwatch's socket for --stacks holds about 16,000, so nothing
-# is lost however far behind it falls (at 100,000 records, 30,000 samples,
-# a loaded host made it lose most of the collector's). stack_slots=4096:
-# the collector copies ~900 pages per worker in a few milliseconds, more
-# than 64 samples per CPU hold until the drain.
+# gc_collect_main, every EXIT and no event lost. The run makes some 8,600
+# events, 6,200 of them with samples; cowwatch's socket for --stacks holds
+# about 16,000 samples, so nothing is lost however far behind the reader
+# falls (at 100,000 records, 30,000 samples, a loaded host made it lose
+# most of the collector's). ring_size=16384: each CPU's ring holds the
+# whole run, so no event is lost however late the drain runs (at the
+# default 4096 a CPU's ring overflowed in CI on 6.1 and 6.12, with the
+# drain at normal priority: a question of throughput, not this test's).
+# stack_slots=4096: the collector copies ~900
+# pages per worker in a few milliseconds, more than 64 samples per CPU
+# hold until the drain; a sample the ring has no room for leaves its event
+# without callers, which the 90% bound allows.
 # guest-timeout: 900
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 story=$COWWATCH_SRC/examples/python_workers.py
 khugepaged_exact
 trap khugepaged_restore EXIT
-load_module stack_slots=4096
+load_module stack_slots=4096 ring_size=16384
 runs=()
 run() { # run DATA READ MODE ITEMS
 	local name=$1-$2-$3
