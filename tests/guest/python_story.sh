@@ -27,10 +27,11 @@
 # whole run, so no event is lost however late the drain runs (at the
 # default 4096 a CPU's ring overflowed in CI on 6.1 and 6.12, with the
 # drain at normal priority: a question of throughput, not this test's).
-# stack_slots=4096: the collector copies ~900
-# pages per worker in a few milliseconds, more than 64 samples per CPU
-# hold until the drain; a sample the ring has no room for leaves its event
-# without callers, which the 90% bound allows.
+# stack_slots=4096: the collector copies ~900 pages per worker in a few
+# milliseconds; with the default 64 samples per CPU, 94-99% of those
+# copies still came with their chain (8 runs on 6.1 and 6.12, two guests
+# at once), too near the 90% bound to hold on every loaded host. A sample
+# the ring has no room for leaves its event without callers.
 # guest-timeout: 900
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 story=$COWWATCH_SRC/examples/python_workers.py
