@@ -155,6 +155,7 @@ int cw_watch_init(void);
 void cw_watch_exit(void);
 void cw_watch_free_all(void);
 struct cw_entry *cw_entry_get_rcu(pid_t tgid);
+struct cw_entry *cw_entry_get_probe(pid_t tgid);
 void cw_entry_put(struct cw_entry *e);
 int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags);
 int cw_watch_del(struct net *net, u32 portid, pid_t vnr);

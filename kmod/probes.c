@@ -148,17 +148,26 @@ static pid_t cw_fault_tgid(struct mm_struct *mm, bool *remote)
 static u8 cw_old_page(struct vm_area_struct *vma, pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
+	struct folio *folio;
 	struct page *page;
 
 	if (is_zero_pfn(pfn))
 		return CW_OLD_ZERO;
-	if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) || !pfn_valid(pfn))
+	if (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return CW_OLD_SPECIAL;
+	/*
+	 * Outside PFN and mixed maps, a present PTE that is not special maps
+	 * a page with a struct page: vm_normal_page() in do_wp_page() takes
+	 * it as such too. Only a special one (DAX) needs pfn_valid().
+	 */
+	if (unlikely(pte_special(pte)) && !pfn_valid(pfn))
 		return CW_OLD_SPECIAL;
 	page = pfn_to_page(pfn);
+	folio = page_folio(page);
 	/* PageKsm() is gone in 7.2; folio_test_ksm() is in 6.1 and later. */
-	if (folio_test_ksm(page_folio(page)))
+	if (folio_test_ksm(folio))
 		return CW_OLD_KSM;
-	if (PageAnon(page))
+	if (folio_test_anon(folio))
 		return PageAnonExclusive(page) ? CW_OLD_EXCLUSIVE : CW_OLD_ANON;
 	return CW_OLD_FILE;
 }
@@ -172,7 +181,7 @@ static struct cw_entry *cw_fault_entry(struct vm_area_struct *vma, bool *remote)
 	if (!cw_watched_count())
 		return NULL;
 	tgid = cw_fault_tgid(vma->vm_mm, remote);
-	e = tgid ? cw_entry_get_rcu(tgid) : NULL;
+	e = tgid ? cw_entry_get_probe(tgid) : NULL;
 	/* Watched from its exec on (COWWATCH_WATCH_FROM_EXEC): not yet. */
 	if (e && READ_ONCE(e->held)) {
 		cw_entry_put(e);

@@ -137,7 +137,7 @@ static struct cw_entry *cw_lookup(pid_t tgid)
 	return NULL;
 }
 
-/* The fault path: a reference on the watched process @tgid, or NULL. */
+/* A reference on the watched process @tgid, or NULL. */
 struct cw_entry *cw_entry_get_rcu(pid_t tgid)
 {
 	struct cw_entry *e;
@@ -149,6 +149,23 @@ struct cw_entry *cw_entry_get_rcu(pid_t tgid)
 	if (e && !refcount_inc_not_zero(&e->ref))
 		e = NULL;
 	rcu_read_unlock();
+	return e;
+}
+
+/*
+ * The same for the probe handlers, which run with preemption off: that is
+ * an RCU read-side critical section already (the entries are freed by
+ * call_rcu(), whose grace period waits for it), and with PREEMPT_RCU
+ * rcu_read_lock() would be two calls on every fault.
+ */
+struct cw_entry *cw_entry_get_probe(pid_t tgid)
+{
+	struct cw_entry *e;
+
+	lockdep_assert_preemption_disabled();
+	e = cw_lookup(tgid);
+	if (e && !refcount_inc_not_zero(&e->ref))
+		e = NULL;
 	return e;
 }
 
