@@ -394,7 +394,7 @@ attach_wait() {
 }
 
 filter_bench() {
-	local round n0 reader line sleeper hold tree target
+	local round n0 reader line sleeper hold tree target rss
 	load_module "$MODULE_ARM"
 	mkfifo "$TMP/nap"
 	exec {NAP_FD}<>"$TMP/nap"
@@ -426,8 +426,12 @@ filter_bench() {
 			done
 			[ "$(stat_field watched)" -ge "$n0" ] || fail "cowwatch attached to $(stat_field watched) of $n0"
 			line=$("$STORM" --settle "$BENCH_SETTLE_MS" --align 20 "$BENCH_MIB" 1)
+			# The reader's peak RSS (KiB) over the attach and the storm.
+			rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$reader/status")
+			[ -n "$rss" ] || fail "no VmHWM for cowwatch ($reader)"
 			record "filter-$n0" "$round" "$line" watched="$n0" \
-				attach_ms=$((ATTACH_US / 1000)).$((ATTACH_US / 100 % 10)) attach_cpu_ms="$ATTACH_CPU_MS"
+				attach_ms=$((ATTACH_US / 1000)).$((ATTACH_US / 100 % 10)) attach_cpu_ms="$ATTACH_CPU_MS" \
+				reader_rss_kib="$rss"
 			kill -INT "$reader"
 			wait "$reader"
 			for _ in $(seq 600); do

@@ -23,7 +23,7 @@
 #   BENCH_MIB           icount storm size per worker, MiB [16]
 #   BENCH_WORKERS       icount storm worker counts [2]
 #   BENCH_RUNS          icount rounds [9]
-#   BENCH_FILTER_RUNS   watched-set rounds in the icount boot, 0: none [3]
+#   BENCH_FILTER_RUNS   watched-set rounds in the icount boot, 0: none [5]
 #   BENCH_WALL_CPUS     CPU counts of the wall boots, "" for none [2]
 #   BENCH_WALL_MIB      [6], BENCH_WALL_WORKERS [1 2], BENCH_WALL_RUNS [3]
 #   BENCH_MODES, BENCH_WALL_MODES: the modes of the icount and the wall boots
@@ -38,7 +38,7 @@ cd "$SRC" || exit 1
 
 kernels=${BENCH_KERNELS:-$SUPPORTED_KERNELS}
 wall_cpus=${BENCH_WALL_CPUS-2}
-filter_runs=${BENCH_FILTER_RUNS:-3}
+filter_runs=${BENCH_FILTER_RUNS:-5}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 outdir=build/bench
 mkdir -p "$outdir" build/runs
