@@ -54,6 +54,59 @@ static ssize_t record_write(void *cookie, const char *data, size_t size)
 	return (ssize_t)size;
 }
 
+/*
+ * The parts of an --events line that repeat from one event to the next.
+ * A storm's events differ in their time and address; who faulted (process,
+ * thread, outcome) and where (region, code site) stay the same for long
+ * runs of them. Each part is kept as the text it makes, with what it was
+ * made of, in a few slots picked by a hash: a line is then two numbers and
+ * three copies instead of some 25 pieces, ten numbers and four escaped
+ * strings. The names (region, symbol, DSO) are interned for the reader's
+ * life (procs.c, symbols.c), so a pointer stands for its text; the
+ * process's name is kept in an array that changes at exec, so its text is
+ * compared.
+ */
+#define FRAG_SLOTS 8
+
+/* ,"pid":P,"tid":T,"ppid":PP,"comm":C,"kind":"K","addr": */
+struct who_frag {
+	bool valid;
+	pid_t pid, ppid;
+	uint32_t tid, outcome;
+	char comm[CW_COMM_LEN];
+	struct json_buf text;
+};
+
+/* ,"page_size":N,"vm_start":N,"vm_end":N,"region":R,"ip":N,"symbol":S,"offset":N,"dso":D */
+struct where_frag {
+	bool valid;
+	uint32_t page_size;
+	uint64_t vm_start, vm_end, ip, offset;
+	const char *region, *symbol, *dso;
+	struct json_buf text;
+};
+
+struct event_frags {
+	struct who_frag who[FRAG_SLOTS];
+	struct where_frag where[FRAG_SLOTS];
+};
+
+static void frags_free(struct event_frags *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < FRAG_SLOTS; i++) {
+		free(f->who[i].text.buf);
+		free(f->where[i].text.buf);
+	}
+	free(f);
+}
+
+static size_t frag_slot(uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 61);
+}
+
 int report_open(struct report *r, FILE *out)
 {
 	cookie_io_functions_t io = { .write = record_write };
@@ -64,7 +117,8 @@ int report_open(struct report *r, FILE *out)
 	r->batch = calloc(1, sizeof(*r->batch));
 	r->record = calloc(1, sizeof(*r->record));
 	r->line = calloc(1, sizeof(*r->line));
-	if (!r->batch || !r->record || !r->line)
+	r->frags = calloc(1, sizeof(*r->frags));
+	if (!r->batch || !r->record || !r->line || !r->frags)
 		goto fail;
 	r->batch->cap = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) ? BATCH_FILE : PIPE_BUF;
 	r->batch->buf = malloc(r->batch->cap);
@@ -77,9 +131,11 @@ fail:
 	free(r->batch);
 	free(r->record);
 	free(r->line);
+	free(r->frags);
 	r->batch = NULL;
 	r->record = NULL;
 	r->line = NULL;
+	r->frags = NULL;
 	return -ENOMEM;
 }
 
@@ -119,6 +175,8 @@ void report_close(struct report *r)
 		free(r->line->buf);
 	free(r->line);
 	r->line = NULL;
+	frags_free(r->frags);
+	r->frags = NULL;
 	if (r->batch)
 		free(r->batch->buf);
 	free(r->batch);
@@ -233,10 +291,97 @@ static void site_text(char *buf, size_t len, const struct site_stat *s, bool wit
 		snprintf(buf, len, "0x%" PRIx64, s->offset);
 }
 
+/* The text of a who_frag: from after the time to the address. */
+static void put_who(struct json_buf *l, const struct proc *p, const struct cw_event *ev,
+		    const char *kind)
+{
+	json_buf_str(l, ",\"pid\":");
+	json_buf_i64(l, ev->pid);
+	put_key_u64(l, ",\"tid\":", ev->tid);
+	json_buf_str(l, ",\"ppid\":");
+	json_buf_i64(l, p->ppid);
+	json_buf_str(l, ",\"comm\":");
+	json_buf_string(l, p->comm);
+	json_buf_str(l, ",\"kind\":\"");
+	json_buf_str(l, kind);
+	json_buf_str(l, "\",\"addr\":");
+}
+
+/* The text of a where_frag: from after the address to the DSO. */
+static void put_where(struct json_buf *l, const struct cw_event *ev, const struct attribution *a)
+{
+	put_key_u64(l, ",\"page_size\":", ev->page_size);
+	put_key_u64(l, ",\"vm_start\":", ev->vm_start);
+	put_key_u64(l, ",\"vm_end\":", ev->vm_end);
+	json_buf_str(l, ",\"region\":");
+	json_buf_string(l, a->region);
+	put_key_u64(l, ",\"ip\":", ev->ip);
+	json_buf_putc(l, ',');
+	put_site(l, &a->site);
+}
+
+/* Who of @ev as text, made now if the slot holds another; NULL: no memory. */
+static const struct json_buf *who_of(struct event_frags *f, const struct proc *p,
+				     const struct cw_event *ev, const char *kind)
+{
+	struct who_frag *w;
+
+	if (!f)
+		return NULL;
+	w = &f->who[frag_slot(((uint64_t)ev->tid << 32) ^ (uint64_t)(uint32_t)ev->pid)];
+	if (w->valid && w->tid == ev->tid && w->pid == ev->pid && w->ppid == p->ppid &&
+	    w->outcome == ev->outcome && !strncmp(w->comm, p->comm, sizeof(w->comm)))
+		return &w->text;
+	w->text.len = 0;
+	put_who(&w->text, p, ev, kind);
+	w->valid = !w->text.failed;
+	w->text.failed = false;
+	if (!w->valid)
+		return NULL;
+	w->tid = ev->tid;
+	w->pid = ev->pid;
+	w->ppid = p->ppid;
+	w->outcome = ev->outcome;
+	memcpy(w->comm, p->comm, sizeof(w->comm));
+	return &w->text;
+}
+
+/* Where of @ev as text, made now if the slot holds another; NULL: no memory. */
+static const struct json_buf *where_of(struct event_frags *f, const struct cw_event *ev,
+				       const struct attribution *a)
+{
+	struct where_frag *w;
+
+	if (!f)
+		return NULL;
+	w = &f->where[frag_slot(ev->ip ^ ev->vm_start)];
+	if (w->valid && w->ip == ev->ip && w->vm_start == ev->vm_start &&
+	    w->vm_end == ev->vm_end && w->page_size == ev->page_size &&
+	    w->region == a->region && w->symbol == a->site.symbol &&
+	    w->offset == a->site.offset && w->dso == a->site.dso)
+		return &w->text;
+	w->text.len = 0;
+	put_where(&w->text, ev, a);
+	w->valid = !w->text.failed;
+	w->text.failed = false;
+	if (!w->valid)
+		return NULL;
+	w->ip = ev->ip;
+	w->vm_start = ev->vm_start;
+	w->vm_end = ev->vm_end;
+	w->page_size = ev->page_size;
+	w->region = a->region;
+	w->symbol = a->site.symbol;
+	w->offset = a->site.offset;
+	w->dso = a->site.dso;
+	return &w->text;
+}
+
 void report_event(const struct report *r, const struct proc *p, const struct cw_event *ev,
 		  const struct attribution *a)
 {
 	const char *kind = cw_outcome_name(ev->outcome);
+	const struct json_buf *who, *where;
 	struct json_buf *l = r->line;
 
 	if (!r->json) {
@@ -250,26 +395,19 @@ void report_event(const struct report *r, const struct proc *p, const struct cw_
 		return;
 	}
 	/* The same line as fprintf() would write, with a fraction of its work. */
+	who = who_of(r->frags, p, ev, kind);
+	where = where_of(r->frags, ev, a);
 	l->len = 0;
 	put_key_u64(l, "{\"type\":\"event\",\"time_ns\":", ev->time_ns);
-	json_buf_str(l, ",\"pid\":");
-	json_buf_i64(l, ev->pid);
-	put_key_u64(l, ",\"tid\":", ev->tid);
-	json_buf_str(l, ",\"ppid\":");
-	json_buf_i64(l, p->ppid);
-	json_buf_str(l, ",\"comm\":");
-	json_buf_string(l, p->comm);
-	json_buf_str(l, ",\"kind\":\"");
-	json_buf_str(l, kind);
-	put_key_u64(l, "\",\"addr\":", ev->addr);
-	put_key_u64(l, ",\"page_size\":", ev->page_size);
-	put_key_u64(l, ",\"vm_start\":", ev->vm_start);
-	put_key_u64(l, ",\"vm_end\":", ev->vm_end);
-	json_buf_str(l, ",\"region\":");
-	json_buf_string(l, a->region);
-	put_key_u64(l, ",\"ip\":", ev->ip);
-	json_buf_putc(l, ',');
-	put_site(l, &a->site);
+	if (who && where) {
+		json_buf_put(l, who->buf, who->len);
+		json_buf_u64(l, ev->addr);
+		json_buf_put(l, where->buf, where->len);
+	} else {	/* out of memory for the parts: the line piece by piece */
+		put_who(l, p, ev, kind);
+		json_buf_u64(l, ev->addr);
+		put_where(l, ev, a);
+	}
 	if (a->nframes)
 		json_frames(l, a->frames, a->nframes);
 	json_buf_str(l, "}\n");

@@ -37,6 +37,7 @@ struct report {
 	struct report_batch *record;	/* what of it was written so far */
 	struct report_batch *batch;	/* whole records not written yet */
 	struct json_buf *line;		/* an --events record, put together in memory */
+	struct event_frags *frags;	/* the parts of it that repeat (report.c) */
 };
 
 /* Sets up @r to write to @out; returns 0 or -errno. */
