@@ -23,6 +23,7 @@
  */
 struct maps_data {
 	unsigned int refs;
+	uint64_t serial;	/* unique to this content in this run, never 0 */
 	char *text;		/* the raw text, to compare the next read with */
 	size_t len;
 	struct maps m;
@@ -69,6 +70,12 @@ static const struct maps *ref_maps(const struct maps_ref *r)
 	return &r->data->m;
 }
 
+/*
+ * Snapshots are told apart by a serial, not by their address, which a
+ * later snapshot may get once this one is freed.
+ */
+static uint64_t maps_serial;
+
 /* @like's content if it shows exactly @text, else @text parsed anew (or NULL). */
 static struct maps_data *maps_data_for(const struct procfs_text *text, const struct maps_ref *like)
 {
@@ -90,6 +97,7 @@ static struct maps_data *maps_data_for(const struct procfs_text *text, const str
 	memcpy(d->text, text->buf, text->len);
 	d->len = text->len;
 	d->refs = 1;
+	d->serial = ++maps_serial;
 	return d;
 }
 
@@ -596,13 +604,13 @@ static const char *file_path(struct proc_table *t, const struct cw_event *ev)
 /* @literal interned, kept in *@cache: the names most events of a storm get. */
 static const char *fixed_name(struct proc_table *t, const char **cache, const char *literal)
 {
-	const char *name;
+	const char *name = *cache;
 
-	if (*cache)
-		return *cache;
-	name = intern(t, literal);
-	if (strcmp(name, "[?]"))	/* out of memory: asked again next time */
-		*cache = name;
+	if (!name) {
+		name = intern(t, literal);
+		if (strcmp(name, "[?]"))	/* out of memory: asked again next time */
+			*cache = name;
+	}
 	return name;
 }
 
@@ -667,8 +675,12 @@ static void add_region(struct proc *p, const struct cw_event *ev, const char *na
 	};
 }
 
-/* The code at @ip of @p, as its map read at or after @when_ns shows it. */
-static void resolve_addr(struct proc_table *t, struct proc *p, uint64_t ip, uint64_t when_ns,
+/*
+ * The code at @ip of @p, as its map read at or after @when_ns shows it.
+ * True if @p's snapshot (as it is now) has @ip: the same snapshot and ip
+ * give the same answer again.
+ */
+static bool resolve_addr(struct proc_table *t, struct proc *p, uint64_t ip, uint64_t when_ns,
 			 struct site_stat *s)
 {
 	const struct map_entry *e = NULL;
@@ -676,7 +688,7 @@ static void resolve_addr(struct proc_table *t, struct proc *p, uint64_t ip, uint
 
 	*s = (struct site_stat){ .dso = "[unknown]", .offset = ip };
 	if (!ip)
-		return;
+		return false;
 	if (p->maps)
 		e = maps_find(ref_maps(p->maps), ip);
 	if (!e) {
@@ -685,21 +697,36 @@ static void resolve_addr(struct proc_table *t, struct proc *p, uint64_t ip, uint
 			e = maps_find(ref_maps(p->maps), ip);
 	}
 	if (!e)
-		return;
+		return false;
 	if (symbolizer_lookup(t->sym, e, ip, &r) < 0) {
 		/* Code outside any file: JIT or generated code. */
 		s->dso = "[anon]";
-		return;
+		return true;
 	}
 	s->dso = r.dso;
 	s->symbol = r.symbol;
 	s->offset = r.offset;
+	return true;
 }
 
+/*
+ * The event's code site: the last event's again if it came from the same
+ * ip in the same snapshot (the names are the symbolizer's, kept for the
+ * reader's life), else looked up. A miss is not kept: the next event may
+ * find the snapshot read again.
+ */
 static void resolve_site(struct proc_table *t, struct proc *p, const struct cw_event *ev,
 			 struct site_stat *s)
 {
-	resolve_addr(t, p, ev->ip, ev->time_ns, s);
+	if (p->maps && ev->ip && p->site_ip == ev->ip && p->site_serial == p->maps->data->serial) {
+		*s = p->site_last;
+		return;
+	}
+	if (resolve_addr(t, p, ev->ip, ev->time_ns, s) && p->maps) {
+		p->site_serial = p->maps->data->serial;
+		p->site_ip = ev->ip;
+		p->site_last = *s;
+	}
 }
 
 void site_frame_name(const struct site_stat *s, char *buf, size_t len)

@@ -59,6 +59,13 @@ struct maps_ref;
 struct proc {
 	pid_t pid, ppid;	/* ppid 0: not known */
 	char comm[CW_COMM_LEN];
+	/*
+	 * The code site of the last event, and the ip and map snapshot
+	 * (its serial) it was found in: a worker's events mostly come from
+	 * one store instruction (procs.c).
+	 */
+	uint64_t site_serial, site_ip;
+	struct site_stat site_last;
 	uint64_t ev_counts[__COWWATCH_OUT_MAX];		/* seen as events */
 	uint64_t exit_counts[__COWWATCH_OUT_MAX];	/* kernel's, at exit */
 	bool exited;

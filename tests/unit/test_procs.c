@@ -655,6 +655,47 @@ static void test_attached_gone(uint64_t ip)
 }
 
 /*
+ * The code site of the last event is kept for the next from the same ip,
+ * but only while the map snapshot is the same: code mapped anew at the
+ * same address (an exec, a JIT region turned into a file mapping) is named
+ * from the snapshot read since.
+ */
+static void test_site_kept_per_snapshot(void)
+{
+	const pid_t self = getpid();
+	struct map_entry region = { .start = 0x100000, .end = 0x101000 };
+	struct proc_table t;
+	struct attribution a;
+	struct cw_event ev;
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int fd = open("/proc/self/exe", O_RDONLY);
+	char *code = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t ip = (uint64_t)(uintptr_t)code + 16;
+
+	report(procs_init(&t) == 0 && fd >= 0 && len > 0 && code != MAP_FAILED, "site kept: set up");
+	if (fd < 0 || len <= 0 || code == MAP_FAILED)
+		return;
+	exe[len] = '\0';
+	procs_add(&t, self);
+	procs_read_added(&t);
+	ev = event(self, COWWATCH_OUT_COPY, region.start, ip, &region);
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.site.dso, "[anon]"), "site kept: code in an anonymous mapping (%s)", a.site.dso);
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.site.dso, "[anon]"), "site kept: the same again (%s)", a.site.dso);
+	/* The same address now maps this program's file; the map is read again. */
+	report(mmap(code, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0) == code,
+	       "site kept: a file mapped over the code");
+	procs_exec(&t, self);
+	procs_event(&t, &ev, &a);
+	report(!strcmp(a.site.dso, exe), "site kept: the new snapshot names the file (%s)", a.site.dso);
+	munmap(code, 4096);
+	close(fd);
+	procs_free(&t);
+}
+
+/*
  * Interned names: one copy per distinct name, found again through every
  * growth of the index (64 slots doubled to 8192), names that differ in a
  * last byte, by length, or past the first eight bytes told apart.
@@ -805,6 +846,7 @@ int main(void)
 	test_process_name(ip);
 	test_count_records(ip);
 	test_attached_gone(ip);
+	test_site_kept_per_snapshot();
 	test_exec_ahead(ip);
 	test_fork_reads_child(ip);
 	test_attach_reads_after(ip, false);
