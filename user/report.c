@@ -320,6 +320,15 @@ static void put_where(struct json_buf *l, const struct cw_event *ev, const struc
 	put_site(l, &a->site);
 }
 
+/* A part just written to @text: whole, or cut short for want of memory (then forgotten). */
+static bool frag_whole(struct json_buf *text)
+{
+	bool whole = !text->failed;
+
+	text->failed = false;
+	return whole;
+}
+
 /* Who of @ev as text, made now if the slot holds another; NULL: no memory. */
 static const struct json_buf *who_of(struct event_frags *f, const struct proc *p,
 				     const struct cw_event *ev, const char *kind)
@@ -334,8 +343,7 @@ static const struct json_buf *who_of(struct event_frags *f, const struct proc *p
 		return &w->text;
 	w->text.len = 0;
 	put_who(&w->text, p, ev, kind);
-	w->valid = !w->text.failed;
-	w->text.failed = false;
+	w->valid = frag_whole(&w->text);
 	if (!w->valid)
 		return NULL;
 	w->tid = ev->tid;
@@ -362,8 +370,7 @@ static const struct json_buf *where_of(struct event_frags *f, const struct cw_ev
 		return &w->text;
 	w->text.len = 0;
 	put_where(&w->text, ev, a);
-	w->valid = !w->text.failed;
-	w->text.failed = false;
+	w->valid = frag_whole(&w->text);
 	if (!w->valid)
 		return NULL;
 	w->ip = ev->ip;
