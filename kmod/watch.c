@@ -137,6 +137,18 @@ static struct cw_entry *cw_lookup(pid_t tgid)
 	return NULL;
 }
 
+/*
+ * A reference on the entry of @tgid, or NULL; the caller is in an RCU
+ * read-side critical section. Inlined: the probe handlers call it on
+ * every watched fault.
+ */
+static __always_inline struct cw_entry *cw_entry_tryget(pid_t tgid)
+{
+	struct cw_entry *e = cw_lookup(tgid);
+
+	return e && refcount_inc_not_zero(&e->ref) ? e : NULL;
+}
+
 /* A reference on the watched process @tgid, or NULL. */
 struct cw_entry *cw_entry_get_rcu(pid_t tgid)
 {
@@ -145,9 +157,7 @@ struct cw_entry *cw_entry_get_rcu(pid_t tgid)
 	if (!atomic_read(&cw_nwatched))
 		return NULL;
 	rcu_read_lock();
-	e = cw_lookup(tgid);
-	if (e && !refcount_inc_not_zero(&e->ref))
-		e = NULL;
+	e = cw_entry_tryget(tgid);
 	rcu_read_unlock();
 	return e;
 }
@@ -160,13 +170,8 @@ struct cw_entry *cw_entry_get_rcu(pid_t tgid)
  */
 struct cw_entry *cw_entry_get_probe(pid_t tgid)
 {
-	struct cw_entry *e;
-
 	lockdep_assert_preemption_disabled();
-	e = cw_lookup(tgid);
-	if (e && !refcount_inc_not_zero(&e->ref))
-		e = NULL;
-	return e;
+	return cw_entry_tryget(tgid);
 }
 
 static struct cw_entry *cw_entry_alloc(gfp_t gfp)

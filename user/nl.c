@@ -27,8 +27,14 @@
  * read) before the backlog is worked through, not after.
  */
 #define DRAIN_AHEAD 32
-/* How long a request waits for its answer. */
+/* How long a request waits for its answer once the socket falls silent. */
 #define REPLY_TIMEOUT_MS 5000
+/*
+ * WATCH requests sent at once by cw_nl_watch_many(). Their ACKs queue on
+ * our socket together, each in an skb of about 1 KiB: 32 fit the default
+ * receive buffer (some 200 KiB) when the reader may not raise it.
+ */
+#define WATCH_BATCH 32
 
 static struct nlmsghdr *put_request(struct cw_nl *nl, uint16_t type, uint8_t cmd, uint8_t version)
 {
@@ -71,31 +77,51 @@ static uint64_t ms_now(void)
 }
 
 /*
+ * One read of the socket while a request waits: the bytes read, 0 to read
+ * again, or -errno. The wait ends REPLY_TIMEOUT_MS after the socket first
+ * fell silent for a whole SO_RCVTIMEO: set there, not at each request, as
+ * watching 1000 processes would read the clock 1000 times (a system call
+ * where the clock source has no vDSO read, as in a TCG guest).
+ */
+static ssize_t recv_answer(struct cw_nl *nl, uint64_t *deadline)
+{
+	ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->buflen);
+	int err = errno;
+	uint64_t now;
+
+	if (n >= 0)
+		return mnl_nlmsg_ok((const struct nlmsghdr *)nl->buf, (int)n) ? n : 0;
+	if (err == ENOBUFS) {
+		nl->overruns++;
+		return 0;
+	}
+	if (err != EAGAIN && err != EINTR)
+		return -err;
+	now = ms_now();
+	if (!*deadline)
+		*deadline = now + REPLY_TIMEOUT_MS;
+	if (now < *deadline)
+		return 0;
+	return err == EAGAIN ? -ETIMEDOUT : -err;
+}
+
+/*
  * Reads until the answer to request @r->seq arrived: its data messages go
  * to r->data, its ACK or error ends the wait, and notifications that
  * arrive in between are decoded as usual.
  */
 static int wait_reply(struct reply *r)
 {
-	uint64_t deadline = ms_now() + REPLY_TIMEOUT_MS;
+	uint64_t deadline = 0;
 	struct cw_nl *nl = r->nl;
 
 	while (!r->done) {
-		const struct nlmsghdr *nlh;
-		ssize_t n;
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
+		ssize_t n = recv_answer(nl, &deadline);
 
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->buflen);
-		if (n < 0) {
-			if (errno == ENOBUFS) {
-				nl->overruns++;
-				continue;
-			}
-			if ((errno == EAGAIN || errno == EINTR) && ms_now() < deadline)
-				continue;
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		}
-		nlh = (const struct nlmsghdr *)nl->buf;
-		if (!mnl_nlmsg_ok(nlh, (int)n))
+		if (n < 0)
+			return (int)n;
+		if (!n)
 			continue;
 		/* Notifications carry sequence number 0; requests count from 1. */
 		if (nlh->nlmsg_seq != r->seq) {
@@ -269,6 +295,100 @@ int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_han
 		void *ctx)
 {
 	return pid_request(nl, COWWATCH_CMD_WATCH, pid, flags, h, ctx);
+}
+
+/* An answer still to come, in cw_nl_watch_many()'s @errs. */
+#define ANSWER_PENDING 1
+/* Room in nl->buf for one WATCH request: headers, pid and flags. */
+#define WATCH_REQUEST_ROOM 64
+
+/*
+ * Reads the ACKs of the @count requests from sequence number @first into
+ * @errs (notifications in between are decoded to @h). Returns 0, or -errno
+ * if the socket failed before every answer came.
+ */
+static int wait_acks(struct cw_nl *nl, uint32_t first, size_t count, int *errs,
+		     const struct cw_handlers *h, void *ctx)
+{
+	uint64_t deadline = 0;
+	size_t left = count;
+
+	while (left) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
+		ssize_t n = recv_answer(nl, &deadline);
+		int len = (int)n;
+
+		if (n <= 0) {
+			if (n < 0)
+				return (int)n;
+			continue;
+		}
+		if (nlh->nlmsg_seq - first >= count) {
+			cw_proto_decode(&nl->stream, nl->buf, (size_t)n, h, ctx);
+			continue;
+		}
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			uint32_t i = nlh->nlmsg_seq - first;
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (i >= count || errs[i] != ANSWER_PENDING ||
+			    nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			errs[i] = mnl_nlmsg_get_payload_len(nlh) < sizeof(*e) ? -EBADMSG :
+				  e->error > 0 ? -EPROTO : e->error;
+			left--;
+		}
+	}
+	return 0;
+}
+
+/* Up to WATCH_BATCH requests of cw_nl_watch_many(), in one send. */
+static int watch_batch(struct cw_nl *nl, const pid_t *pids, int *errs, size_t count,
+		       uint32_t flags, const struct cw_handlers *h, void *ctx)
+{
+	uint32_t first = nl->seq + 1;
+	char *at = nl->buf;
+	int err;
+
+	memset(nl->buf, 0, count * WATCH_REQUEST_ROOM);
+	for (size_t i = 0; i < count; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+		struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+		nlh->nlmsg_type = nl->stream.family;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++nl->seq;
+		g->cmd = COWWATCH_CMD_WATCH;
+		g->version = COWWATCH_GENL_VERSION;
+		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pids[i]);
+		if (flags)
+			mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags);
+		at += nlh->nlmsg_len;
+		errs[i] = ANSWER_PENDING;
+	}
+	if (mnl_socket_sendto(nl->sock, nl->buf, (size_t)(at - nl->buf)) < 0)
+		err = -errno;
+	else
+		err = wait_acks(nl, first, count, errs, h, ctx);
+	for (size_t i = 0; i < count; i++)
+		if (errs[i] == ANSWER_PENDING)
+			errs[i] = err ? err : -EPROTO;
+	return err;
+}
+
+int cw_nl_watch_many(struct cw_nl *nl, const pid_t *pids, int *errs, size_t n, uint32_t flags,
+		     const struct cw_handlers *h, void *ctx)
+{
+	int err = 0;
+
+	for (size_t done = 0; done < n; done += WATCH_BATCH) {
+		size_t count = n - done < WATCH_BATCH ? n - done : WATCH_BATCH;
+		int e = watch_batch(nl, pids + done, errs + done, count, flags, h, ctx);
+
+		if (e && !err)
+			err = e;
+	}
+	return err;
 }
 
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)

@@ -48,6 +48,13 @@ int cw_nl_fd(const struct cw_nl *nl);
 /* WATCH @pid; @flags: COWWATCH_WATCH_* (0: none). */
 int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_handlers *h,
 		void *ctx);
+/*
+ * WATCH each of @pids[@n] with @flags, many requests to a send: @errs[i]
+ * gets 0 or the kernel's -errno for @pids[i] (or the socket's error, which
+ * is also returned, for requests it left unanswered).
+ */
+int cw_nl_watch_many(struct cw_nl *nl, const pid_t *pids, int *errs, size_t n, uint32_t flags,
+		     const struct cw_handlers *h, void *ctx);
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
 int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx);
 /*

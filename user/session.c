@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,15 +218,18 @@ static int watch_error(int err, pid_t pid)
  * Events only when they are printed (--events) or carry stacks (--stacks):
  * otherwise the module counts in the kernel, which costs a fault far less.
  */
-static int watch_one(struct session *s, pid_t pid, uint32_t flags)
+static uint32_t watch_flags(const struct session *s, uint32_t flags)
 {
-	int err;
-
 	if (s->opts->events || s->opts->stacks)
 		flags |= COWWATCH_WATCH_EVENTS;
 	if (s->opts->stacks)
 		flags |= COWWATCH_WATCH_STACKS;
-	err = cw_nl_watch(&s->nl, pid, flags, &handlers, s);
+	return flags;
+}
+
+static int watch_one(struct session *s, pid_t pid, uint32_t flags)
+{
+	int err = cw_nl_watch(&s->nl, pid, watch_flags(s, flags), &handlers, s);
 
 	if (!err)
 		mark_live(s, procs_add(&s->procs, pid));
@@ -234,13 +238,14 @@ static int watch_one(struct session *s, pid_t pid, uint32_t flags)
 
 static void watch_descendants(struct session *s, pid_t pid, int depth);
 
-/* Watches the children listed in @text (a children file of @pid), then theirs. */
-static void watch_listed(struct session *s, pid_t pid, const struct procfs_text *text, int depth)
+/* The pids listed in @text (a children file), into @pids; their number, or -ENOMEM. */
+static ptrdiff_t parse_children(const struct procfs_text *text, pid_t **pids)
 {
 	const char *at = text->buf, *end = text->buf + text->len;
+	size_t n = 0, cap = 0;
 
+	*pids = NULL;
 	while (at < end) {
-		struct proc *p;
 		pid_t child = 0;
 
 		while (at < end && isspace((unsigned char)*at))
@@ -248,14 +253,50 @@ static void watch_listed(struct session *s, pid_t pid, const struct procfs_text 
 		while (at < end && *at >= '0' && *at <= '9' && child < 100000000)
 			child = child * 10 + (*at++ - '0');
 		if (at < end && !isspace((unsigned char)*at))
-			return;		/* not a pid list */
-		if (child <= 0 || watch_one(s, child, 0))
-			continue;	/* exited meanwhile */
-		p = procs_find(&s->procs, child);
-		if (p)
-			p->ppid = pid;
-		watch_descendants(s, child, depth + 1);
+			break;		/* not a pid list */
+		if (child <= 0)
+			continue;
+		pid_t *room = array_grow(*pids, &cap, n, sizeof(**pids), 16);
+
+		if (!room) {
+			free(*pids);
+			*pids = NULL;
+			return -ENOMEM;
+		}
+		*pids = room;
+		room[n++] = child;
 	}
+	return (ptrdiff_t)n;
+}
+
+/*
+ * Watches the children listed in @text (a children file of @pid), then
+ * theirs: all of them first, with a few requests to a send, so that each
+ * is watched before its own children file is read.
+ */
+static void watch_listed(struct session *s, pid_t pid, const struct procfs_text *text, int depth)
+{
+	pid_t *kids;
+	ptrdiff_t n = parse_children(text, &kids);
+	int *errs = n > 0 ? calloc((size_t)n, sizeof(*errs)) : NULL;
+
+	if (errs) {
+		cw_nl_watch_many(&s->nl, kids, errs, (size_t)n, watch_flags(s, 0), &handlers, s);
+		for (ptrdiff_t i = 0; i < n; i++) {
+			struct proc *p = errs[i] ? NULL : procs_add(&s->procs, kids[i]);
+
+			/* Not watched: exited meanwhile, or not ours to watch. */
+			if (!p)
+				continue;
+			mark_live(s, p);
+			p->ppid = pid;
+		}
+		for (ptrdiff_t i = 0; i < n; i++)
+			if (!errs[i])
+				watch_descendants(s, kids[i], depth + 1);
+	}
+	free(errs);
+	free(kids);
 }
 
 /*
