@@ -157,7 +157,15 @@ void cw_watch_free_all(void);
 struct cw_entry *cw_entry_get_rcu(pid_t tgid);
 struct cw_entry *cw_entry_get_probe(pid_t tgid);
 void cw_entry_put(struct cw_entry *e);
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags);
+/* What a WATCH with COWWATCH_WATCH_DESCENDANTS watched anew. */
+struct cw_found {
+	struct cowwatch_found *v;	/* room for COWWATCH_FOUND_MAX */
+	unsigned int n;
+	bool more;			/* full: the reader asks again */
+};
+
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags,
+		 struct cw_found *found);
 int cw_watch_del(struct net *net, u32 portid, pid_t vnr);
 void cw_watcher_release_port(struct net *net, u32 portid);
 struct cw_watcher *cw_watcher_tryget(struct cw_watcher *w);

@@ -80,8 +80,33 @@ static int cw_nl_pid(struct genl_info *info, pid_t *pid)
 	return 0;
 }
 
+/*
+ * The reply of a WATCH with COWWATCH_WATCH_DESCENDANTS: the processes it
+ * watched anew, in one message of at most 8 KiB (COWWATCH_FOUND_MAX),
+ * which the reader's socket has room for (its request is in flight).
+ */
+static int cw_nl_reply_found(struct genl_info *info, const struct cw_found *found)
+{
+	size_t len = found->n * sizeof(*found->v);
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(nla_total_size(len) + nla_total_size(0), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cw_family, 0, COWWATCH_CMD_WATCH);
+	if (!hdr || nla_put(msg, COWWATCH_A_FOUND, len, found->v) ||
+	    (found->more && nla_put_flag(msg, COWWATCH_A_MORE))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info)
 {
+	struct cw_found found = { 0 };
 	u32 flags = 0;
 	pid_t pid;
 	int err = cw_nl_pid(info, &pid);
@@ -90,7 +115,18 @@ static int cw_nl_watch(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (info->attrs[COWWATCH_A_WATCH_FLAGS])
 		flags = nla_get_u32(info->attrs[COWWATCH_A_WATCH_FLAGS]);
-	return cw_watch_add(genl_info_net(info), info->snd_portid, pid, flags);
+	if (flags & COWWATCH_WATCH_DESCENDANTS) {
+		found.v = kvmalloc_array(COWWATCH_FOUND_MAX, sizeof(*found.v),
+					 GFP_KERNEL);
+		if (!found.v)
+			return -ENOMEM;
+	}
+	err = cw_watch_add(genl_info_net(info), info->snd_portid, pid, flags,
+			   &found);
+	if (!err && found.v)
+		err = cw_nl_reply_found(info, &found);
+	kvfree(found.v);
+	return err;
 }
 
 static int cw_nl_unwatch(struct sk_buff *skb, struct genl_info *info)

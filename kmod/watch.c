@@ -415,7 +415,8 @@ static struct cw_watcher *cw_watcher_get_or_create(struct net *net, u32 portid,
 }
 
 /*
- * Adds @task's thread group to the reader's watch list. With
+ * Adds @task's thread group to the reader's watch list: 0, -EALREADY if the
+ * reader watches it already, or another -errno. With
  * COWWATCH_WATCH_FROM_EXEC in @flags, a process nobody watched yet is held
  * (not counted) until its next exec.
  */
@@ -465,8 +466,10 @@ static int cw_watch_task(struct net *net, u32 portid, struct task_struct *task,
 	for (i = 0; i < CW_MAX_WATCHERS; i++) {
 		struct cw_watcher *cur = rcu_access_pointer(e->w[i]);
 
-		if (cur == w)
-			goto out_spin;	/* already watching it */
+		if (cur == w) {
+			err = -EALREADY;	/* already watching it */
+			goto out_spin;
+		}
 		if (!cur && slot < 0)
 			slot = i;
 	}
@@ -491,8 +494,8 @@ out_unlock:
 	return err;
 }
 
-/* At most this many existing descendants are added by one WATCH. */
-#define CW_MAX_DESCENDANTS	1024
+/* Looks for descendants not yet watched at most this many times a WATCH. */
+#define CW_DESCENDANT_LOOKS	16
 
 static bool cw_descends_from(struct task_struct *p, struct task_struct *root)
 {
@@ -506,39 +509,127 @@ static bool cw_descends_from(struct task_struct *p, struct task_struct *root)
 	return false;
 }
 
+/* Under RCU: does reader @w watch process @tgid? */
+static bool cw_watched_by(pid_t tgid, const struct cw_watcher *w)
+{
+	struct cw_entry *e = cw_lookup(tgid);
+	int i;
+
+	for (i = 0; e && i < CW_MAX_WATCHERS; i++)
+		if (rcu_access_pointer(e->w[i]) == w)
+			return true;
+	return false;
+}
+
 /*
- * The processes below @root now, each if the caller may watch it. A
- * process forked by one of them while this runs, before its parent is
- * watched, is missed.
+ * Up to @max processes below @root that @w does not watch and @ns shows,
+ * into @pids (with references): their number. Not the reader itself
+ * (`cowwatch $$` is a child of the shell it watches): watching its own
+ * writes of what it reports would feed on itself.
  */
-static void cw_watch_descendants(struct net *net, u32 portid,
-				 struct task_struct *root, u32 flags)
+static unsigned int cw_unwatched_below(struct task_struct *root,
+				       const struct cw_watcher *w,
+				       struct pid_namespace *ns,
+				       struct pid **pids, unsigned int max)
 {
 	struct task_struct *p;
-	struct pid **pids;
-	int i, n = 0;
+	unsigned int n = 0;
 
-	pids = kmalloc_array(CW_MAX_DESCENDANTS, sizeof(*pids), GFP_KERNEL);
-	if (!pids)
-		return;
 	rcu_read_lock();
 	for_each_process(p) {
-		if (n == CW_MAX_DESCENDANTS)
+		if (n == max)
 			break;
-		if (!same_thread_group(p, root) && cw_descends_from(p, root))
+		if (!same_thread_group(p, root) &&
+		    !same_thread_group(p, current) &&
+		    cw_descends_from(p, root) && task_tgid_nr_ns(p, ns) &&
+		    !cw_watched_by(p->tgid, w))
 			pids[n++] = get_pid(task_tgid(p));
 	}
 	rcu_read_unlock();
-	for (i = 0; i < n; i++) {
-		p = get_pid_task(pids[i], PIDTYPE_PID);
-		if (p) {
-			if (cw_may_watch(p))
-				cw_watch_task(net, portid, p,
-					      flags & (COWWATCH_WATCH_EVENTS |
-						       COWWATCH_WATCH_STACKS));
-			put_task_struct(p);
+	return n;
+}
+
+/* The record of @p, just watched, for the reader of pid namespace @ns. */
+static void cw_found_fill(struct cowwatch_found *f, struct task_struct *p,
+			  struct pid_namespace *ns)
+{
+	struct mm_struct *mm;
+
+	memset(f, 0, sizeof(*f));
+	f->pid = task_tgid_nr_ns(p, ns);
+	rcu_read_lock();
+	f->ppid = task_tgid_nr_ns(rcu_dereference(p->real_parent), ns);
+	rcu_read_unlock();
+	strscpy_pad(f->comm, p->comm, sizeof(f->comm));
+	mm = get_task_mm(p);
+	if (mm) {
+		f->vsize = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
+		mmput(mm);
+	}
+}
+
+/* Watches the process of @pid if the caller may: true if watched anew. */
+static bool cw_watch_found(struct net *net, u32 portid, struct pid *pid,
+			   u32 flags, struct cowwatch_found *f,
+			   struct pid_namespace *ns)
+{
+	struct task_struct *p = get_pid_task(pid, PIDTYPE_PID);
+	bool added = false;
+
+	if (!p)
+		return false;
+	if (cw_may_watch(p) && !cw_watch_task(net, portid, p, flags)) {
+		cw_found_fill(f, p, ns);
+		added = true;
+	}
+	put_task_struct(p);
+	return added;
+}
+
+/*
+ * The processes below @root that the caller may watch, into @found. A
+ * process forked by one of them before its parent was watched is found by
+ * the next look; one forked after is followed at its fork. Looks end
+ * when one watches nothing new, or @found is full: found->more then asks
+ * the reader to send the WATCH again.
+ */
+static void cw_watch_descendants(struct net *net, u32 portid,
+				 struct task_struct *root, u32 flags,
+				 struct cw_found *found)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	const struct cw_watcher *w;
+	unsigned int look, n, i, added;
+	struct pid **pids;
+
+	mutex_lock(&cw_ctl_mutex);
+	w = cw_watcher_find(net, portid);
+	mutex_unlock(&cw_ctl_mutex);
+	/* Our own request holds the port: @w stays until it returns. */
+	if (!w)
+		return;
+	pids = kmalloc_array(COWWATCH_FOUND_MAX, sizeof(*pids), GFP_KERNEL);
+	if (!pids)
+		return;
+	flags &= COWWATCH_WATCH_EVENTS | COWWATCH_WATCH_STACKS;
+	for (look = 0; look < CW_DESCENDANT_LOOKS; look++) {
+		n = cw_unwatched_below(root, w, ns, pids,
+				       COWWATCH_FOUND_MAX - found->n);
+		added = 0;
+		for (i = 0; i < n; i++) {
+			if (cw_watch_found(net, portid, pids[i], flags,
+					   &found->v[found->n], ns)) {
+				found->n++;
+				added++;
+			}
+			put_pid(pids[i]);
 		}
-		put_pid(pids[i]);
+		if (found->n == COWWATCH_FOUND_MAX) {
+			found->more = true;
+			break;
+		}
+		if (!added)
+			break;
 	}
 	kfree(pids);
 }
@@ -553,8 +644,12 @@ static struct task_struct *cw_get_task(pid_t vnr)
 	return task;
 }
 
-/* WATCH: @vnr in the caller's pid namespace; the caller is the reader. */
-int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
+/*
+ * WATCH: @vnr in the caller's pid namespace; the caller is the reader.
+ * With COWWATCH_WATCH_DESCENDANTS, @found gets the descendants watched.
+ */
+int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags,
+		 struct cw_found *found)
 {
 	struct task_struct *task;
 	int err;
@@ -567,8 +662,10 @@ int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags)
 		goto out;
 	}
 	err = cw_watch_task(net, portid, task, flags);
-	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS))
-		cw_watch_descendants(net, portid, task, flags);
+	if (err == -EALREADY)
+		err = 0;
+	if (!err && (flags & COWWATCH_WATCH_DESCENDANTS) && found)
+		cw_watch_descendants(net, portid, task, flags, found);
 out:
 	put_task_struct(task);
 	return err;

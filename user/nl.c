@@ -29,12 +29,6 @@
 #define DRAIN_AHEAD 32
 /* How long a request waits for its answer once the socket falls silent. */
 #define REPLY_TIMEOUT_MS 5000
-/*
- * WATCH requests sent at once by cw_nl_watch_many(). Their ACKs queue on
- * our socket together, each in an skb of about 1 KiB: 32 fit the default
- * receive buffer (some 200 KiB) when the reader may not raise it.
- */
-#define WATCH_BATCH 32
 
 static struct nlmsghdr *put_request(struct cw_nl *nl, uint16_t type, uint8_t cmd, uint8_t version)
 {
@@ -297,97 +291,57 @@ int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_han
 	return pid_request(nl, COWWATCH_CMD_WATCH, pid, flags, h, ctx);
 }
 
-/* An answer still to come, in cw_nl_watch_many()'s @errs. */
-#define ANSWER_PENDING 1
-/* Room in nl->buf for one WATCH request: headers, pid and flags. */
-#define WATCH_REQUEST_ROOM 64
+struct found_reply {
+	void (*found)(void *arg, const struct cowwatch_found *f);
+	void *arg;
+	int more;
+};
 
-/*
- * Reads the ACKs of the @count requests from sequence number @first into
- * @errs (notifications in between are decoded to @h). Returns 0, or -errno
- * if the socket failed before every answer came.
- */
-static int wait_acks(struct cw_nl *nl, uint32_t first, size_t count, int *errs,
-		     const struct cw_handlers *h, void *ctx)
+/* A WATCH reply: each struct cowwatch_found to r->found; COWWATCH_A_MORE. */
+static int found_cb(const struct nlmsghdr *nlh, void *data)
 {
-	uint64_t deadline = 0;
-	size_t left = count;
+	struct found_reply *r = data;
+	const struct nlattr *attr;
 
-	while (left) {
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)nl->buf;
-		ssize_t n = recv_answer(nl, &deadline);
-		int len = (int)n;
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		const char *at = mnl_attr_get_payload(attr);
+		size_t len = mnl_attr_get_payload_len(attr);
 
-		if (n <= 0) {
-			if (n < 0)
-				return (int)n;
+		if (mnl_attr_get_type(attr) == COWWATCH_A_MORE) {
+			r->more = 1;
 			continue;
 		}
-		if (nlh->nlmsg_seq - first >= count) {
-			cw_proto_decode(&nl->stream, nl->buf, (size_t)n, h, ctx);
+		if (mnl_attr_get_type(attr) != COWWATCH_A_FOUND)
 			continue;
-		}
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			uint32_t i = nlh->nlmsg_seq - first;
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+		/* Records are 4-byte aligned in the message: copy each out. */
+		for (; len >= sizeof(struct cowwatch_found); len -= sizeof(struct cowwatch_found)) {
+			struct cowwatch_found f;
 
-			if (i >= count || errs[i] != ANSWER_PENDING ||
-			    nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			errs[i] = mnl_nlmsg_get_payload_len(nlh) < sizeof(*e) ? -EBADMSG :
-				  e->error > 0 ? -EPROTO : e->error;
-			left--;
+			memcpy(&f, at, sizeof(f));
+			at += sizeof(f);
+			f.comm[sizeof(f.comm) - 1] = '\0';
+			r->found(r->arg, &f);
 		}
 	}
-	return 0;
+	return MNL_CB_OK;
 }
 
-/* Up to WATCH_BATCH requests of cw_nl_watch_many(), in one send. */
-static int watch_batch(struct cw_nl *nl, const pid_t *pids, int *errs, size_t count,
-		       uint32_t flags, const struct cw_handlers *h, void *ctx)
-{
-	uint32_t first = nl->seq + 1;
-	char *at = nl->buf;
-	int err;
-
-	memset(nl->buf, 0, count * WATCH_REQUEST_ROOM);
-	for (size_t i = 0; i < count; i++) {
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
-		struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-
-		nlh->nlmsg_type = nl->stream.family;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-		nlh->nlmsg_seq = ++nl->seq;
-		g->cmd = COWWATCH_CMD_WATCH;
-		g->version = COWWATCH_GENL_VERSION;
-		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pids[i]);
-		if (flags)
-			mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags);
-		at += nlh->nlmsg_len;
-		errs[i] = ANSWER_PENDING;
-	}
-	if (mnl_socket_sendto(nl->sock, nl->buf, (size_t)(at - nl->buf)) < 0)
-		err = -errno;
-	else
-		err = wait_acks(nl, first, count, errs, h, ctx);
-	for (size_t i = 0; i < count; i++)
-		if (errs[i] == ANSWER_PENDING)
-			errs[i] = err ? err : -EPROTO;
-	return err;
-}
-
-int cw_nl_watch_many(struct cw_nl *nl, const pid_t *pids, int *errs, size_t n, uint32_t flags,
+int cw_nl_watch_tree(struct cw_nl *nl, pid_t pid, uint32_t flags,
+		     void (*found)(void *arg, const struct cowwatch_found *f), void *arg,
 		     const struct cw_handlers *h, void *ctx)
 {
+	struct found_reply r = { .found = found, .arg = arg };
 	int err = 0;
 
-	for (size_t done = 0; done < n; done += WATCH_BATCH) {
-		size_t count = n - done < WATCH_BATCH ? n - done : WATCH_BATCH;
-		int e = watch_batch(nl, pids + done, errs + done, count, flags, h, ctx);
+	do {
+		struct nlmsghdr *nlh = put_request(nl, nl->stream.family, COWWATCH_CMD_WATCH,
+						   COWWATCH_GENL_VERSION);
 
-		if (e && !err)
-			err = e;
-	}
+		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pid);
+		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags | COWWATCH_WATCH_DESCENDANTS);
+		r.more = 0;
+		err = request(nl, nlh, found_cb, &r, h, ctx);
+	} while (!err && r.more);
 	return err;
 }
 

@@ -49,11 +49,12 @@ int cw_nl_fd(const struct cw_nl *nl);
 int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_handlers *h,
 		void *ctx);
 /*
- * WATCH each of @pids[@n] with @flags, many requests to a send: @errs[i]
- * gets 0 or the kernel's -errno for @pids[i] (or the socket's error, which
- * is also returned, for requests it left unanswered).
+ * WATCH @pid and its descendants (COWWATCH_WATCH_DESCENDANTS, added to
+ * @flags): each descendant watched anew goes to @found, as the module
+ * lists it, before this returns.
  */
-int cw_nl_watch_many(struct cw_nl *nl, const pid_t *pids, int *errs, size_t n, uint32_t flags,
+int cw_nl_watch_tree(struct cw_nl *nl, pid_t pid, uint32_t flags,
+		     void (*found)(void *arg, const struct cowwatch_found *f), void *arg,
 		     const struct cw_handlers *h, void *ctx);
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx);
 int cw_nl_stats(struct cw_nl *nl, struct cw_stats *st, const struct cw_handlers *h, void *ctx);

@@ -142,9 +142,10 @@ struct proc *procs_find(const struct proc_table *t, pid_t pid);
  */
 struct proc *procs_add(struct proc_table *t, pid_t pid);
 /*
- * The attach's walk read @p's stat (after its WATCH, so a later exec is
- * notified): its name and the size of its address space, which
- * procs_read_added() uses rather than reading the name again.
+ * The attach learnt @p's name and the size of its address space after its
+ * WATCH (so a later exec is notified): from its stat, or from the module's
+ * list of the descendants it watched. procs_read_added() uses them rather
+ * than reading the name again.
  */
 void procs_walked(struct proc *p, const struct procfs_stat *st);
 /*

@@ -15,8 +15,15 @@
  *                           COWWATCH_A_WATCH_FLAGS (optional):
  *                           COWWATCH_WATCH_DESCENDANTS also watches the
  *                           process's existing descendants (those the
- *                           caller may watch; best effort against forks
- *                           racing with the request).
+ *                           caller may watch and sees in its pid
+ *                           namespace), looking again until a look finds
+ *                           none new: a process forked by one before it
+ *                           was watched is found by the next look. Before
+ *                           the ACK, a WATCH reply lists the processes
+ *                           this request watched anew: COWWATCH_A_FOUND,
+ *                           struct cowwatch_found[] (protocol 7), at most
+ *                           COWWATCH_FOUND_MAX, and COWWATCH_A_MORE if
+ *                           the reader should ask again for the rest.
  *                           COWWATCH_WATCH_FROM_EXEC counts a process that
  *                           nobody watched yet from its next exec on: its
  *                           faults before that are neither counted nor
@@ -110,7 +117,7 @@
 
 /* Generic netlink family. */
 #define COWWATCH_GENL_NAME	"cowwatch"
-#define COWWATCH_GENL_VERSION	6
+#define COWWATCH_GENL_VERSION	7
 
 enum cowwatch_cmd {
 	COWWATCH_CMD_UNSPEC,
@@ -154,6 +161,8 @@ enum cowwatch_attr {
 	COWWATCH_A_STAT_BYTES_PER_CPU,	/* u64: the module's buffers per CPU */
 	COWWATCH_A_EVENTS,		/* binary: struct cowwatch_event[] */
 	COWWATCH_A_STACK,		/* binary: struct cowwatch_stack, stack (protocol 5) */
+	COWWATCH_A_FOUND,		/* binary: struct cowwatch_found[] (protocol 7) */
+	COWWATCH_A_MORE,		/* flag: more descendants to list (protocol 7) */
 	__COWWATCH_A_MAX,
 };
 
@@ -216,6 +225,22 @@ enum cowwatch_outcome {
 #define COWWATCH_WATCH_FROM_EXEC	0x2
 #define COWWATCH_WATCH_EVENTS		0x4
 #define COWWATCH_WATCH_STACKS		0x8	/* protocol 5 */
+
+/*
+ * A descendant that a WATCH with COWWATCH_WATCH_DESCENDANTS watched: @pid
+ * and its parent @ppid in the reader's pid namespace, @vsize the bytes of
+ * its address space (as /proc/PID/stat's vsize) and @comm the name of its
+ * main thread, both read after it was watched.
+ */
+struct cowwatch_found {
+	__u32 pid;
+	__u32 ppid;
+	__u64 vsize;
+	char comm[16];
+};
+
+/* At most this many struct cowwatch_found in a reply: 8 KiB. */
+#define COWWATCH_FOUND_MAX	256
 
 /* COWWATCH_EV_FLAGS */
 #define COWWATCH_EVF_REMOTE	0x1	/* faulted by another mm (ptrace, GUP) */

@@ -34,3 +34,27 @@ assert summary["type"] == "summary" and len(pids) == 1 and exits == pids, "more 
 assert summary["processes"][0]["comm"] == "cowtree"
 PY
 echo "ok: --no-follow watched the parent alone"
+
+# cowwatch $$ from a shell: the reader is a child of the process it
+# watches, and is not watched itself (its writes of what it reports would
+# feed on themselves); the shell's other child is.
+bash -c 'sleep 600 & echo $! >"$1/self.sleeper"
+	"$2" --json -o "$1/self.json" $$ & echo $! >"$1/self.reader"
+	wait' _ "$RESULT_DIR" "$COWWATCH_BIN" &
+shell=$!
+# The reader writes the watch records of all it watched once attached.
+wait_for "$RESULT_DIR/self.json" '"type":"watch"' 600
+kill -INT "$(cat "$RESULT_DIR/self.reader")"
+kill "$(cat "$RESULT_DIR/self.sleeper")"
+wait "$shell" || true
+python3 - "$RESULT_DIR/self.json" "$shell" "$(cat "$RESULT_DIR/self.sleeper")" "$(cat "$RESULT_DIR/self.reader")" <<'PY' ||
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+summary = recs[-1]
+pids = sorted(p["pid"] for p in summary["processes"])
+want = sorted([int(sys.argv[2]), int(sys.argv[3])])
+print("processes:", pids, "want:", want, "reader:", sys.argv[4])
+assert summary["type"] == "summary" and pids == want, "not the shell and its sleeper alone"
+PY
+	fail "cowwatch \$\$ watched itself, or missed the shell's other child"
+echo "ok: the reader watched its shell and the shell's other child, not itself"
