@@ -597,9 +597,9 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 				 struct task_struct *root, u32 flags,
 				 struct cw_found *found)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
-	const struct cw_watcher *w;
 	unsigned int look, n, i, added;
+	const struct cw_watcher *w;
+	struct pid_namespace *ns;
 	struct pid **pids;
 
 	mutex_lock(&cw_ctl_mutex);
@@ -608,6 +608,8 @@ static void cw_watch_descendants(struct net *net, u32 portid,
 	/* Our own request holds the port: @w stays until it returns. */
 	if (!w)
 		return;
+	/* The namespace the reader's events and notices name pids in. */
+	ns = w->pidns;
 	pids = kmalloc_array(COWWATCH_FOUND_MAX, sizeof(*pids), GFP_KERNEL);
 	if (!pids)
 		return;
