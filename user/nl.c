@@ -83,8 +83,17 @@ static ssize_t recv_answer(struct cw_nl *nl, uint64_t *deadline)
 	int err = errno;
 	uint64_t now;
 
-	if (n >= 0)
-		return mnl_nlmsg_ok((const struct nlmsghdr *)nl->buf, (int)n) ? n : 0;
+	if (n >= 0) {
+		/*
+		 * Any local process may send to our port: an answer is
+		 * handed to libmnl only as far as it is framed whole.
+		 */
+		size_t whole = cw_proto_whole(nl->buf, (size_t)n);
+
+		if (whole < (size_t)n)
+			nl->stream.malformed++;
+		return (ssize_t)whole;
+	}
 	if (err == ENOBUFS) {
 		nl->overruns++;
 		return 0;
@@ -297,32 +306,17 @@ struct found_reply {
 	int more;
 };
 
-/* A WATCH reply: each struct cowwatch_found to r->found; COWWATCH_A_MORE. */
+/* A WATCH reply (cw_proto_found()). */
 static int found_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct found_reply *r = data;
-	const struct nlattr *attr;
+	int more = cw_proto_found(nlh, r->found, r->arg);
 
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		const char *at = mnl_attr_get_payload(attr);
-		size_t len = mnl_attr_get_payload_len(attr);
-
-		if (mnl_attr_get_type(attr) == COWWATCH_A_MORE) {
-			r->more = 1;
-			continue;
-		}
-		if (mnl_attr_get_type(attr) != COWWATCH_A_FOUND)
-			continue;
-		/* Records are 4-byte aligned in the message: copy each out. */
-		for (; len >= sizeof(struct cowwatch_found); len -= sizeof(struct cowwatch_found)) {
-			struct cowwatch_found f;
-
-			memcpy(&f, at, sizeof(f));
-			at += sizeof(f);
-			f.comm[sizeof(f.comm) - 1] = '\0';
-			r->found(r->arg, &f);
-		}
+	if (more < 0) {
+		errno = -more;
+		return MNL_CB_ERROR;
 	}
+	r->more |= more;
 	return MNL_CB_OK;
 }
 

@@ -391,17 +391,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/*
- * The length of the run of whole messages at the start of @buf. libmnl's
- * mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2 GiB or
- * more passes it and sends mnl_cb_run() out of the buffer (found by the
- * fuzzer): the framing is checked here, unsigned, first. A message is
- * whole with its padding: libmnl walks attributes up to the aligned end
- * (mnl_nlmsg_get_payload_tail()), so an unpadded last message would let an
- * attribute reach up to 3 bytes past @buf (found by the fuzzer in a count
- * record). The kernel's messages are always padded.
- */
-static size_t whole_messages(const void *buf, size_t len)
+/* Checked unsigned: see proto.h. */
+size_t cw_proto_whole(const void *buf, size_t len)
 {
 	size_t at = 0;
 
@@ -423,7 +414,7 @@ int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
 		    const struct cw_handlers *h, void *ctx)
 {
 	struct decode_ctx d = { .st = st, .h = h, .ctx = ctx };
-	size_t whole = whole_messages(buf, len);
+	size_t whole = cw_proto_whole(buf, len);
 	int ret;
 
 	if (whole < len) {
@@ -449,7 +440,7 @@ void cw_proto_look_ahead(const struct cw_stream *st, const void *buf, size_t len
 			 const struct cw_handlers *h, void *ctx)
 {
 	const struct cw_handlers ahead = { .exec = h->exec_ahead };
-	size_t whole = whole_messages(buf, len), at = 0;
+	size_t whole = cw_proto_whole(buf, len), at = 0;
 	struct cw_stream scratch = *st;
 
 	if (!h->exec_ahead)
@@ -465,4 +456,50 @@ void cw_proto_look_ahead(const struct cw_stream *st, const void *buf, size_t len
 			cw_proto_decode(&scratch, nlh, nlh->nlmsg_len, &ahead, ctx);
 		at += n < whole - at ? n : whole - at;
 	}
+}
+
+/* One attribute of a WATCH reply: records to @found, MORE to *@more; false if malformed. */
+static bool found_attr(const struct nlattr *attr,
+		       void (*found)(void *arg, const struct cowwatch_found *f), void *arg,
+		       int *more)
+{
+	const char *rec = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (mnl_attr_get_type(attr) == COWWATCH_A_MORE) {
+		*more = 1;
+		return true;
+	}
+	if (mnl_attr_get_type(attr) != COWWATCH_A_FOUND)
+		return true;	/* a newer module's addition */
+	/* Records are 4-byte aligned in the message: copy each out. */
+	for (; len >= sizeof(struct cowwatch_found); len -= sizeof(struct cowwatch_found)) {
+		struct cowwatch_found f;
+
+		memcpy(&f, rec, sizeof(f));
+		rec += sizeof(f);
+		f.comm[sizeof(f.comm) - 1] = '\0';
+		found(arg, &f);
+	}
+	return len == 0;
+}
+
+int cw_proto_found(const struct nlmsghdr *nlh,
+		   void (*found)(void *arg, const struct cowwatch_found *f), void *arg)
+{
+	const struct nlattr *attr;
+	int left, more = 0;
+	bool ok = true;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
+		return -EBADMSG;
+	attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
+	left = (int)((const char *)mnl_nlmsg_get_payload_tail(nlh) - (const char *)attr);
+	while (mnl_attr_ok(attr, left)) {
+		ok &= found_attr(attr, found, arg, &more);
+		left -= (int)MNL_ALIGN(attr->nla_len);
+		attr = mnl_attr_next(attr);
+	}
+	/* Bytes left that make no whole attribute: the message was cut or forged. */
+	return ok && left <= 0 ? more : -EBADMSG;
 }

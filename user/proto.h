@@ -60,4 +60,26 @@ int cw_proto_decode(struct cw_stream *st, const void *buf, size_t len,
 void cw_proto_look_ahead(const struct cw_stream *st, const void *buf, size_t len,
 			 const struct cw_handlers *h, void *ctx);
 
+/*
+ * The length of the run of whole messages at the start of @buf. libmnl's
+ * mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2 GiB or
+ * more passes it and sends mnl_cb_run() out of the buffer (found by the
+ * fuzzer): the framing is checked here, unsigned, first. A message is
+ * whole with its padding: libmnl walks attributes up to the aligned end
+ * (mnl_nlmsg_get_payload_tail()), so an unpadded last message would let an
+ * attribute reach up to 3 bytes past @buf (found by the fuzzer in a count
+ * record). The kernel's messages are always padded.
+ */
+size_t cw_proto_whole(const void *buf, size_t len);
+
+/*
+ * The descendants a WATCH reply @nlh lists (COWWATCH_A_FOUND), each to
+ * @found with its name NUL-terminated. Returns 1 if the reply says more
+ * are to be asked for (COWWATCH_A_MORE), 0 if not, -EBADMSG if it is
+ * malformed (the whole records before the fault are still delivered).
+ */
+struct nlmsghdr;
+int cw_proto_found(const struct nlmsghdr *nlh,
+		   void (*found)(void *arg, const struct cowwatch_found *f), void *arg);
+
 #endif /* COWWATCH_PROTO_H */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
+
 #include "proto.h"
 
 static void on_event(void *ctx, const struct cw_event *ev)
@@ -47,6 +49,23 @@ static void on_exec(void *ctx, const struct cw_notice *n)
 		abort();
 }
 
+static void on_found(void *arg, const struct cowwatch_found *f)
+{
+	(void)arg;
+	if (strnlen(f->comm, sizeof(f->comm)) >= sizeof(f->comm))
+		abort();
+}
+
+/* A WATCH reply's list, in each message the reader would pass to mnl_cb_run(). */
+static void found_lists(const void *buf, size_t size)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)cw_proto_whole(buf, size);	/* as the reader's recv_answer() */
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		cw_proto_found(nlh, on_found, NULL);
+}
+
 static const struct cw_handlers handlers = {
 	.event = on_event, .count = on_event, .file = on_file, .exit = on_exit_msg,
 	.fork = on_fork, .exec = on_exec,
@@ -71,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    before.execs != st.execs || before.gone != st.gone)
 		abort();
 	cw_proto_decode(&st, buf, size, &handlers, NULL);
+	found_lists(buf, size);
 	free(buf);
 	return 0;
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Fuzzes the notification decoder (tests/fuzz/fuzz_proto.c) with libFuzzer
+# Fuzzes the notification decoder and the WATCH reply's list (tests/fuzz/fuzz_proto.c) with libFuzzer
 # under AddressSanitizer and UBSan for FUZZ_SECONDS (default 30), starting
 # from the well-formed and malformed messages of tests/unit/test_proto.c.
 set -euo pipefail

@@ -691,6 +691,93 @@ static void test_drain_ahead(void)
 	cw_nl_close(&nl);
 }
 
+struct found_seen {
+	struct cowwatch_found f[4];
+	int n;
+};
+
+static void on_found(void *arg, const struct cowwatch_found *f)
+{
+	struct found_seen *fs = arg;
+
+	if (fs->n < 4)
+		fs->f[fs->n] = *f;
+	fs->n++;
+}
+
+/* A WATCH reply as kmod/netlink.c puts it: @n records of pids 101.., MORE if @more. */
+static struct nlmsghdr *put_found(char *buf, int n, int more)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	struct cowwatch_found v[3];
+
+	nlh->nlmsg_type = FAMILY;
+	g->cmd = COWWATCH_CMD_WATCH;
+	g->version = COWWATCH_GENL_VERSION;
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < n && i < 3; i++) {
+		v[i].pid = 101 + (uint32_t)i;
+		v[i].ppid = 100;
+		v[i].vsize = (uint64_t)(i + 1) << 32;	/* above 4 GiB: all 64 bits kept */
+		snprintf(v[i].comm, sizeof(v[i].comm), "worker-%d", i);
+	}
+	/* A name that fills its field, with no NUL: delivered cut, terminated. */
+	if (n == 3)
+		memcpy(v[2].comm, "0123456789abcdef", sizeof(v[2].comm));
+	mnl_attr_put(nlh, COWWATCH_A_FOUND, (size_t)n * sizeof(v[0]), v);
+	mnl_attr_put_u32(nlh, COWWATCH_A_SEQ, 7);	/* an attribute not for us: skipped */
+	if (more)
+		mnl_attr_put(nlh, COWWATCH_A_MORE, 0, NULL);
+	return nlh;
+}
+
+/* cw_proto_found(): the descendants a WATCH reply lists, and its malformed forms. */
+static void test_found(void)
+{
+	char buf[1024] __attribute__((aligned(8)));
+	struct found_seen fs = { 0 };
+	struct nlmsghdr *nlh = put_found(buf, 3, 1);
+	struct nlattr *attr;
+	int ret;
+
+	seed(buf, nlh->nlmsg_len);
+	report(cw_proto_found(nlh, on_found, &fs) == 1, "found: MORE is seen");
+	report(fs.n == 3 && fs.f[0].pid == 101 && fs.f[2].pid == 103 && fs.f[1].ppid == 100,
+	       "found: 3 records, pids and parent as sent (got %d, pid %u)", fs.n, fs.f[0].pid);
+	report(fs.f[1].vsize == (uint64_t)2 << 32 && !strcmp(fs.f[1].comm, "worker-1"),
+	       "found: size and name as sent (%llu, %s)", (unsigned long long)fs.f[1].vsize,
+	       fs.f[1].comm);
+	report(!strcmp(fs.f[2].comm, "0123456789abcde"), "found: a full name is terminated (%s)",
+	       fs.f[2].comm);
+
+	memset(&fs, 0, sizeof(fs));
+	nlh = put_found(buf, 2, 0);
+	report(cw_proto_found(nlh, on_found, &fs) == 0 && fs.n == 2, "found: no MORE, 2 records");
+
+	/* A record cut short: the whole ones before it are delivered, the reply is bad. */
+	memset(&fs, 0, sizeof(fs));
+	nlh = put_found(buf, 2, 0);
+	attr = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr));
+	attr->nla_len -= 5;
+	seed(buf, nlh->nlmsg_len);
+	ret = cw_proto_found(nlh, on_found, &fs);
+	report(ret == -EBADMSG && fs.n == 1,
+	       "found: a cut record is malformed, the whole one delivered (%d, %d)", ret, fs.n);
+
+	/* The message ends inside an attribute. */
+	memset(&fs, 0, sizeof(fs));
+	nlh = put_found(buf, 2, 0);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)) + 20;
+	ret = cw_proto_found(nlh, on_found, &fs);
+	report(ret == -EBADMSG && fs.n == 0,
+	       "found: a message cut inside its list is malformed (%d, %d delivered)", ret, fs.n);
+
+	/* No room for the generic header. */
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN;
+	report(cw_proto_found(nlh, on_found, &fs) == -EBADMSG, "found: no generic header");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -702,5 +789,6 @@ int main(int argc, char **argv)
 	test_exit_gone_and_batches();
 	test_malformed();
 	test_drain_ahead();
+	test_found();
 	return unit_done();
 }
