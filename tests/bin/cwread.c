@@ -23,7 +23,8 @@
  * (COWWATCH_CMD_COUNTS, the default mode of cowwatch).
  * -b BYTES sets the socket's receive buffer (default 4 MiB; an unprivileged
  * reader gets at most net.core.rmem_max).
- * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS).
+ * -d asks for existing descendants too (COWWATCH_WATCH_DESCENDANTS), again
+ * while the reply says there are more: "found n= more=" per reply.
  * -U UID drops to that uid and gid first (in the guest, an unprivileged
  * process cannot load shared libraries over the 9p root, so setpriv
  * cannot start one). Exit status: 0; 2 a request failed (the line says which errno);
@@ -58,6 +59,7 @@ static unsigned int portid, seq;
 static uint16_t family;
 static long until_pid = -1;
 static int done;
+static int watch_more;	/* the last WATCH reply said COWWATCH_A_MORE */
 
 static void die(const char *what)
 {
@@ -284,6 +286,14 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 		       m.tb[COWWATCH_A_PID] ? mnl_attr_get_u32(m.tb[COWWATCH_A_PID]) : 0,
 		       m.tb[COWWATCH_A_COMM] ? mnl_attr_get_str(m.tb[COWWATCH_A_COMM]) : "", m.seq);
 		break;
+	case COWWATCH_CMD_WATCH:
+		/* The descendants a WATCH with -d watched anew; MORE: ask again. */
+		watch_more = m.tb[COWWATCH_A_MORE] != NULL;
+		printf("found n=%zu more=%d\n",
+		       m.tb[COWWATCH_A_FOUND] ? mnl_attr_get_payload_len(m.tb[COWWATCH_A_FOUND]) /
+						sizeof(struct cowwatch_found) : 0,
+		       watch_more);
+		break;
 	case COWWATCH_CMD_GONE:
 		printf("gone lost=%" PRIu64 " seq=%u\n",
 		       m.tb[COWWATCH_A_LOST] ? u64_of(m.tb[COWWATCH_A_LOST]) : 0, m.seq);
@@ -404,12 +414,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[optind], "watch"))
 		return 1;
 	for (i = optind + 1; i < argc; i++) {
-		nlh = put_req(buf, family, COWWATCH_CMD_WATCH);
-		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)atol(argv[i]));
-		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS,
-				 (descendants ? COWWATCH_WATCH_DESCENDANTS : 0) |
-				 (counts ? 0 : COWWATCH_WATCH_EVENTS));
-		err = request(nlh, notify_cb);
+		do {
+			nlh = put_req(buf, family, COWWATCH_CMD_WATCH);
+			mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)atol(argv[i]));
+			mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS,
+					 (descendants ? COWWATCH_WATCH_DESCENDANTS : 0) |
+					 (counts ? 0 : COWWATCH_WATCH_EVENTS));
+			watch_more = 0;
+			err = request(nlh, notify_cb);
+		} while (!err && watch_more);
 		if (err) {
 			printf("error watch %s: %s (%s)\n", argv[i], strerror(-err),
 			       errname(-err));
