@@ -283,7 +283,9 @@ int cw_nl_fd(const struct cw_nl *nl)
 	return mnl_socket_get_fd(nl->sock);
 }
 
+/* A request about @pid; its data messages (a WATCH reply) go to @data. */
 static int pid_request(struct cw_nl *nl, uint8_t cmd, pid_t pid, uint32_t flags,
+		       int (*data)(const struct nlmsghdr *, void *), void *arg,
 		       const struct cw_handlers *h, void *ctx)
 {
 	struct nlmsghdr *nlh = put_request(nl, nl->stream.family, cmd, COWWATCH_GENL_VERSION);
@@ -291,13 +293,13 @@ static int pid_request(struct cw_nl *nl, uint8_t cmd, pid_t pid, uint32_t flags,
 	mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pid);
 	if (flags)
 		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags);
-	return request(nl, nlh, NULL, NULL, h, ctx);
+	return request(nl, nlh, data, arg, h, ctx);
 }
 
 int cw_nl_watch(struct cw_nl *nl, pid_t pid, uint32_t flags, const struct cw_handlers *h,
 		void *ctx)
 {
-	return pid_request(nl, COWWATCH_CMD_WATCH, pid, flags, h, ctx);
+	return pid_request(nl, COWWATCH_CMD_WATCH, pid, flags, NULL, NULL, h, ctx);
 }
 
 struct found_reply {
@@ -328,20 +330,16 @@ int cw_nl_watch_tree(struct cw_nl *nl, pid_t pid, uint32_t flags,
 	int err = 0;
 
 	do {
-		struct nlmsghdr *nlh = put_request(nl, nl->stream.family, COWWATCH_CMD_WATCH,
-						   COWWATCH_GENL_VERSION);
-
-		mnl_attr_put_u32(nlh, COWWATCH_A_PID, (uint32_t)pid);
-		mnl_attr_put_u32(nlh, COWWATCH_A_WATCH_FLAGS, flags | COWWATCH_WATCH_DESCENDANTS);
 		r.more = 0;
-		err = request(nl, nlh, found_cb, &r, h, ctx);
+		err = pid_request(nl, COWWATCH_CMD_WATCH, pid, flags | COWWATCH_WATCH_DESCENDANTS,
+				  found_cb, &r, h, ctx);
 	} while (!err && r.more);
 	return err;
 }
 
 int cw_nl_unwatch(struct cw_nl *nl, pid_t pid, const struct cw_handlers *h, void *ctx)
 {
-	return pid_request(nl, COWWATCH_CMD_UNWATCH, pid, 0, h, ctx);
+	return pid_request(nl, COWWATCH_CMD_UNWATCH, pid, 0, NULL, NULL, h, ctx);
 }
 
 static int stats_attr_cb(const struct nlattr *attr, void *data)
