@@ -11,7 +11,8 @@ load_module
 start_held_tree 100 12 40 3
 "$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$TREE_PID" &
 reader=$!
-sleep 2	# attaching takes milliseconds; the reader says nothing until then
+# Attached: the reader writes the watch records of all it watched then.
+wait_for "$RESULT_DIR/out.json" '"type":"watch"' 600
 release_tree
 wait "$TREE_PID" || fail "cowtree failed"
 timeout 30 tail --pid="$reader" -f /dev/null || fail "cowwatch did not end with the tree"

@@ -26,7 +26,8 @@ expect_eq "$(cli debug populate 400000 key 100)" OK "400000 keys loaded"
 
 "$COWWATCH_BIN" --json --events -o "$RESULT_DIR/out.json" "$redis" &
 reader=$!
-sleep 2	# attaching takes milliseconds; the reader says nothing until then
+# Attached: the reader writes the watch records of all it watched then.
+wait_for "$RESULT_DIR/out.json" '"type":"watch"' 600
 python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" run "$port" \
 	redis-benchmark -p "$port" -t set -r 400000 -d 100 -n 100000000 -P 16 -c 2 -q \
 	>"$RESULT_DIR/bgsave.json" || fail "BGSAVE run failed"
@@ -40,7 +41,7 @@ python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" check "$RESULT_DIR/bgsave.json
 "$COWWATCH_BIN" --stacks --json -o "$RESULT_DIR/stacks.json" --folded "$RESULT_DIR/stacks.folded" \
 	"$redis" 2>"$RESULT_DIR/stacks.err" &
 reader=$!
-sleep 2
+wait_for "$RESULT_DIR/stacks.json" '"type":"watch"' 600
 python3 "$COWWATCH_SRC/tests/lib/redis_bgsave.py" run "$port" \
 	redis-benchmark -p "$port" -t set -r 400000 -d 100 -n 100000000 -P 16 -c 2 -q \
 	>"$RESULT_DIR/bgsave-stacks.json" || fail "BGSAVE run with --stacks failed"
