@@ -659,6 +659,11 @@ int cw_watch_add(struct net *net, u32 portid, pid_t vnr, u32 flags,
 	task = cw_get_task(vnr);
 	if (!task)
 		return -ESRCH;
+	/* No user memory, no copy-on-write: -EINVAL, as the reader says too. */
+	if (task->flags & PF_KTHREAD) {
+		err = -EINVAL;
+		goto out;
+	}
 	if (!cw_may_watch(task)) {
 		err = -EPERM;
 		goto out;

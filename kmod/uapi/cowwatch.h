@@ -11,7 +11,8 @@
  *   COWWATCH_CMD_WATCH      COWWATCH_A_PID: watch that process and, from
  *                           now on, every process it forks. Needs
  *                           CAP_SYS_ADMIN or the target's credentials.
- *                           -ESRCH: no such process; -EPERM: not allowed.
+ *                           -ESRCH: no such process; -EPERM: not allowed;
+ *                           -EINVAL: a kernel thread (no user memory).
  *                           COWWATCH_A_WATCH_FLAGS (optional):
  *                           COWWATCH_WATCH_DESCENDANTS also watches the
  *                           process's existing descendants (those the

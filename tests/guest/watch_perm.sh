@@ -1,7 +1,8 @@
 #!/bin/bash
 # WATCH needs CAP_SYS_ADMIN or the target's credentials: an unprivileged
 # reader gets EPERM for root's process and may watch its own; a pid that
-# does not exist gets ESRCH. A reader without the module gets "no family".
+# does not exist gets ESRCH, a kernel thread EINVAL. A reader without the
+# module gets "no family".
 # guest-timeout: 60
 . "$COWWATCH_SRC/tests/lib/guest-lib.sh"
 . "$COWWATCH_SRC/tests/lib/cw-guest.sh"
@@ -35,6 +36,12 @@ rc=0
 out=$("$CWREAD" watch 4000000) || rc=$?
 expect_eq "$rc" 2 "watching a pid that does not exist: exit status"
 expect_eq "$out" "error watch 4000000: No such process (ESRCH)" "watching a pid that does not exist"
+
+# kthreadd (pid 2): a kernel thread has no user memory to copy.
+rc=0
+out=$("$CWREAD" watch 2) || rc=$?
+expect_eq "$rc" 2 "watching a kernel thread: exit status"
+expect_eq "$out" "error watch 2: Invalid argument (EINVAL)" "watching a kernel thread"
 
 kill "$rootpid" "$ownpid"
 unload_module
