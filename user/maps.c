@@ -152,7 +152,7 @@ int maps_read_text(pid_t pid, struct procfs_text *t)
 {
 	char path[PROCFS_PATH_MAX];
 
-	return procfs_read_all(procfs_path(path, pid, 0, "maps"), t);
+	return procfs_read_all(procfs_path(path, pid, "maps"), t);
 }
 
 int maps_read_pid(pid_t pid, struct maps *out)

@@ -93,13 +93,11 @@ static char *put_decimal(char *at, const char *end, unsigned int v)
 	return at;
 }
 
-char *procfs_path(char *buf, pid_t pid, pid_t tid, const char *file)
+char *procfs_path(char *buf, pid_t pid, const char *file)
 {
 	char *at = buf, *end = buf + PROCFS_PATH_MAX - 1;
 
 	at = put_decimal(put_str(at, end, "/proc/"), end, (unsigned int)pid);
-	if (tid > 0)
-		at = put_decimal(put_str(at, end, "/task/"), end, (unsigned int)tid);
 	at = put_str(put_str(at, end, "/"), end, file);
 	*at = '\0';
 	return buf;
@@ -139,7 +137,7 @@ int procfs_read_stat(pid_t pid, struct procfs_stat *st)
 	unsigned long long field[24];
 	const char *at;
 
-	procfs_path(path, pid, 0, "stat");
+	procfs_path(path, pid, "stat");
 	/* A stat line is some 300 bytes; its fields past the 23rd are not used. */
 	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
@@ -171,7 +169,7 @@ int procfs_read_comm(pid_t pid, char *comm, size_t size)
 	char path[PROCFS_PATH_MAX], buf[64];
 	ssize_t n;
 
-	procfs_path(path, pid, 0, "comm");
+	procfs_path(path, pid, "comm");
 	n = read_small(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;

@@ -28,12 +28,12 @@ struct procfs_text {
 #define PROCFS_PATH_MAX 64
 
 /*
- * "/proc/@pid/@file", or "/proc/@pid/task/@tid/@file" if @tid > 0, into
- * @buf of PROCFS_PATH_MAX bytes (@file cut to fit); returns @buf. An
+ * "/proc/@pid/@file" into @buf of PROCFS_PATH_MAX bytes (@file cut to
+ * fit); returns @buf. An
  * attach makes thousands of these: snprintf() cost more than some of the
  * reads they name.
  */
-char *procfs_path(char *buf, pid_t pid, pid_t tid, const char *file);
+char *procfs_path(char *buf, pid_t pid, const char *file);
 
 /*
  * Reads all of @path into @t (grown as needed; free(t->buf) when done),

@@ -441,11 +441,11 @@ static void test_proc_paths(void)
 	char buf[PROCFS_PATH_MAX];
 	const char *long_name = "a-file-name-long-enough-to-be-cut-at-the-end-of-the-buffer-xyz";
 
-	report(!strcmp(procfs_path(buf, 1234, 0, "maps"), "/proc/1234/maps"), "path: %s", buf);
-	report(!strcmp(procfs_path(buf, 7, 2147483647, "children"), "/proc/7/task/2147483647/children"),
-	       "path of a task: %s", buf);
-	report(!strcmp(procfs_path(buf, 0, 0, "stat"), "/proc/0/stat"), "path of pid 0: %s", buf);
-	procfs_path(buf, 99, 0, long_name);
+	report(!strcmp(procfs_path(buf, 1234, "maps"), "/proc/1234/maps"), "path: %s", buf);
+	report(!strcmp(procfs_path(buf, 2147483647, "stat"), "/proc/2147483647/stat"),
+	       "path of the largest pid: %s", buf);
+	report(!strcmp(procfs_path(buf, 0, "stat"), "/proc/0/stat"), "path of pid 0: %s", buf);
+	procfs_path(buf, 99, long_name);
 	report(strlen(buf) == PROCFS_PATH_MAX - 1 && !strncmp(buf, "/proc/99/a-file", 15),
 	       "path cut to fit: %zu bytes", strlen(buf));
 }
