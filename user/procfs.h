@@ -29,9 +29,8 @@ struct procfs_text {
 
 /*
  * "/proc/@pid/@file" into @buf of PROCFS_PATH_MAX bytes (@file cut to
- * fit); returns @buf. An
- * attach makes thousands of these: snprintf() cost more than some of the
- * reads they name.
+ * fit); returns @buf. An attach makes thousands of these: snprintf() cost
+ * more than some of the reads they name.
  */
 char *procfs_path(char *buf, pid_t pid, const char *file);
 
