@@ -181,12 +181,11 @@ int procfs_read_comm(pid_t pid, char *comm, size_t size)
 
 pid_t procfs_tgid(pid_t pid)
 {
-	char path[64], line[256];
+	char path[PROCFS_PATH_MAX], line[256];
 	int tgid = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
+	f = fopen(procfs_path(path, pid, "status"), "re");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f) && sscanf(line, "Tgid: %d", &tgid) != 1)
